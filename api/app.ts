@@ -1,0 +1,78 @@
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Database } from '../db/connection.js';
+import type { Mailer } from '../mail/transport.js';
+import type { ApiConfig } from './config.js';
+import { registerErrorHandling } from './error-handler.js';
+import { dossierRoutes } from './routes/dossiers.js';
+import { healthRoutes } from './routes/health.js';
+import { selectionRoutes } from './routes/selections.js';
+
+export interface AppDependencies {
+  config: Pick<ApiConfig, 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_NAMESPACE'>;
+  database: Database;
+  temporal: Client;
+  mailer: Pick<Mailer, 'verify'>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDependencies;
+  }
+}
+
+/** Upload bounds, in one place: @fastify/multipart ignores Fastify's bodyLimit. */
+export const uploadLimits = {
+  fileSize: 10 * 1024 * 1024,
+  files: 1,
+  fields: 10,
+  parts: 12,
+};
+
+/**
+ * The HTTP API as a Fastify instance, without listening: api/server.ts listens,
+ * tests use `app.inject`. Stateless, so several processes can share the load.
+ */
+export async function buildApp(deps: AppDependencies, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, ...options }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', deps);
+  registerErrorHandling(app);
+
+  await app.register(fastifyMultipart, { limits: uploadLimits });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Candidature API',
+        version: '0.1.0',
+        description:
+          "Inscription aux sélections d'une école de formation au travail social : comptes, dossiers d'inscription, service sélection. " +
+          'Every error answers `{ statusCode, code, message }`: `code` is stable for programs, `message` is French for people.',
+      },
+      tags: [
+        { name: 'health', description: 'État des services' },
+        { name: 'selections', description: 'Sélections ouvertes' },
+        { name: 'dossiers', description: "Dossiers d'inscription" },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes);
+  await app.register(selectionRoutes);
+  await app.register(dossierRoutes);
+  return app;
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { DOSSIER_STATUSES } from '../workflows/dossier/contract.js';
+
+/** Shapes shared by several routes; each route keeps its own request schema. */
+
+export const errorSchema = z
+  .object({
+    statusCode: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Error' });
+
+/** An identifier in a URL: a slug or a workflow id, nothing that could be a query operator. */
+export const idSchema = z.string().regex(/^[A-Za-z0-9:_-]{1,128}$/, 'identifiant invalide');
+
+export const dossierStatusSchema = z.enum(DOSSIER_STATUSES);

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * Configuration fragments shared by the processes. Each process composes the
+ * fragments it needs into one schema (see api/config.ts, worker/config.ts) and
+ * parses process.env once at boot; nothing else reads process.env.
+ */
+
+export const temporalEnv = {
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+};
+
+export const databaseEnv = {
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017/candidature'),
+};
+
+export const mailEnv = {
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().min(3).default('ITSRA Service sélection <selection@itsra.example>'),
+};
+
+export const publicEnv = {
+  PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+};
+
+export const logEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses `env` with `schema`, freezing the result. An invalid configuration
+ * throws a ConfigError naming every offending variable, so a process stops at
+ * boot with a message an operator can act on.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): Readonly<z.output<S>> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,56 @@
+import mongoose, { type Connection } from 'mongoose';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+
+export interface StoredFile {
+  id: string;
+  filename: string;
+  contentType: string;
+  length: number;
+}
+
+/**
+ * Uploaded files (candidates' documents, downloadable forms) in GridFS.
+ * Files are streamed in and out; nothing holds a whole file in memory.
+ */
+export interface FileStore {
+  save(source: Readable, file: { filename: string; contentType: string; metadata?: Record<string, unknown> }): Promise<StoredFile>;
+  openDownload(id: string): Readable;
+  find(id: string): Promise<StoredFile | null>;
+  delete(id: string): Promise<void>;
+}
+
+// The driver bundled with mongoose, so both always speak the same version.
+const { GridFSBucket, ObjectId } = mongoose.mongo;
+
+export function createFileStore(connection: Connection, bucketName = 'files'): FileStore {
+  const db = connection.db;
+  if (!db) throw new Error('database connection is not open');
+  const bucket = new GridFSBucket(db, { bucketName });
+
+  return {
+    async save(source, file) {
+      const upload = bucket.openUploadStream(file.filename, {
+        metadata: { ...file.metadata, contentType: file.contentType },
+      });
+      await pipeline(source, upload);
+      return { id: upload.id.toString(), filename: file.filename, contentType: file.contentType, length: upload.length };
+    },
+    openDownload(id) {
+      return bucket.openDownloadStream(new ObjectId(id));
+    },
+    async find(id) {
+      const [doc] = await bucket.find({ _id: new ObjectId(id) }).limit(1).toArray();
+      if (!doc) return null;
+      return {
+        id: doc._id.toString(),
+        filename: doc.filename,
+        contentType: String(doc.metadata?.contentType ?? 'application/octet-stream'),
+        length: doc.length,
+      };
+    },
+    async delete(id) {
+      await bucket.delete(new ObjectId(id));
+    },
+  };
+}

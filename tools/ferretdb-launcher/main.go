@@ -1,0 +1,68 @@
+// Command ferretdb-launcher runs FerretDB v1 with its SQLite handler as one
+// small binary. The upstream `go install .../cmd/ferretdb` build panics at start
+// (it expects generated build/version files), while the embeddable package
+// works when imported from a module of our own, so we build this instead.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
+	dataDir := flag.String("data-dir", "", "folder holding the SQLite databases (created if missing)")
+	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	flag.Parse()
+
+	if *dataDir == "" {
+		fail("-data-dir is required")
+	}
+	abs, err := filepath.Abs(*dataDir)
+	if err != nil {
+		fail(err.Error())
+	}
+	// FerretDB's SQLite handler wants an existing folder and a URL ending in "/".
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		fail(err.Error())
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fail("invalid -log-level: " + err.Error())
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		fail(err.Error())
+	}
+
+	// The parent process waits for this exact line before connecting.
+	fmt.Printf("ferretdb ready %s\n", f.MongoDBURI())
+
+	if err := f.Run(ctx); err != nil {
+		fail(err.Error())
+	}
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "ferretdb-launcher: "+msg)
+	os.Exit(1)
+}

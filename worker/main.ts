@@ -1,0 +1,32 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { connectDatabase } from '../db/connection.js';
+import { createMailer } from '../mail/transport.js';
+import { loadWorkerConfig } from './config.js';
+import { createDossierWorker } from './worker.js';
+
+const config = loadWorkerConfig();
+const database = await connectDatabase(config.MONGODB_URI);
+const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+
+const worker = await createDossierWorker({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  activities: createActivities({
+    models: database.models,
+    mailer,
+    config: { publicBaseUrl: config.PUBLIC_BASE_URL },
+  }),
+});
+
+// The SDK shuts the worker down on SIGINT/SIGTERM, letting running activities finish.
+console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS}`);
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  mailer.close();
+  await database.close();
+}
