@@ -19,7 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { selectionRoutes } from './routes/selections.js';
 
 export interface AppDependencies {
-  config: Pick<ApiConfig, 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_NAMESPACE'>;
+  config: Pick<ApiConfig, 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE'>;
   database: Database;
   temporal: Client;
   mailer: Pick<Mailer, 'verify'>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DOSSIER_TASK_QUEUE } from '../workflows/dossier/contract.js';
 
 /**
  * Configuration fragments shared by the processes. Each process composes the
@@ -9,6 +10,8 @@ import { z } from 'zod';
 export const temporalEnv = {
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Lets several deployments (or test runs) share one namespace without taking each other's tasks. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DOSSIER_TASK_QUEUE),
 };
 
 export const databaseEnv = {

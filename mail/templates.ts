@@ -1,4 +1,4 @@
-import { formatParisDateTime } from './dates.js';
+import { formatParisDateTime } from '../domain/paris-time.js';
 
 /**
  * Every e-mail the system sends, as data. Activities receive one of these, so a

@@ -13,6 +13,7 @@ const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADD
 const worker = await createDossierWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   activities: createActivities({
     models: database.models,

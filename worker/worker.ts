@@ -2,7 +2,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { extname } from 'node:path';
 import type { Activities } from '../activities/index.js';
-import { DOSSIER_TASK_QUEUE } from '../workflows/dossier/contract.js';
 
 // Points at workflows/index.ts when run from source (tsx, vitest) and at
 // workflows/index.js once compiled, whichever this file itself is.
@@ -13,14 +12,14 @@ export interface DossierWorkerOptions {
   namespace: string;
   activities: Activities;
   maxCachedWorkflows?: number;
-  taskQueue?: string;
+  taskQueue: string;
 }
 
 export async function createDossierWorker(options: DossierWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? DOSSIER_TASK_QUEUE,
+    taskQueue: options.taskQueue,
     workflowsPath,
     activities: options.activities,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),

@@ -40,7 +40,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const result = await openDossier(
-        { models: app.deps.database.models, temporal: app.deps.temporal },
+        { models: app.deps.database.models, temporal: app.deps.temporal, taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE },
         request.params.selectionId,
         request.body.candidate,
       );

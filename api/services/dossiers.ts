@@ -2,7 +2,6 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
 import {
   type Candidate,
-  DOSSIER_TASK_QUEUE,
   type DossierView,
   dossierWorkflowId,
   getDossierQuery,
@@ -15,6 +14,7 @@ import { isSelectionOpen } from './selections.js';
 interface DossierServiceDeps {
   models: Pick<Models, 'Selection' | 'Training'>;
   temporal: Client;
+  taskQueue: string;
 }
 
 /**
@@ -32,7 +32,7 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
   const workflowId = dossierWorkflowId(selection._id, candidate.id);
   await deps.temporal.workflow.start<typeof dossierWorkflow>('dossierWorkflow', {
     workflowId,
-    taskQueue: DOSSIER_TASK_QUEUE,
+    taskQueue: deps.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [{ selectionId: selection._id, trainingTitle: training.title, candidate, closesAt: selection.closesAt.toISOString() }],
     typedSearchAttributes: [

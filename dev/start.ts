@@ -1,0 +1,170 @@
+/**
+ * `npm start`: the whole system on one machine with embedded defaults.
+ * Starts (or reuses, when given by URL) Temporal, the database and an SMTP
+ * catcher, loads the demo data once, then runs the worker and the API as
+ * child processes, exactly as they run in production. Ctrl-C stops it all.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConfigError } from '../config/env.js';
+import { connectDatabase } from '../db/connection.js';
+import { seedDemoData } from '../demo/seed.js';
+import { cacheDirectory, loadDevConfig } from './config.js';
+import { startMailCatcher } from './mail-catcher.js';
+import { assertPortFree, PortInUseError } from './ports.js';
+import { ProvisioningError, provisionFerretDb, provisionTemporal } from './provision.js';
+import { killOnExit, type RunningServer, ServerStartError, startFerretDb, startTemporalDevServer } from './servers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (line: string) => console.log(`[start] ${line}`);
+
+const stopActions: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log('stopping…');
+    for (const stop of stopActions.reverse()) await stop().catch((error) => log(`while stopping: ${(error as Error).message}`));
+    log('stopped; data kept for the next start.');
+  }
+  process.exit(exitCode);
+}
+
+function runChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  killOnExit(child);
+  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (buffered + chunk.toString()).split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) out.write(`[${name}] ${line}\n`);
+    });
+  };
+  prefix(child.stdout!, process.stdout);
+  prefix(child.stderr!, process.stderr);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything.`);
+      void stopAll(1);
+    }
+  });
+  stopActions.push(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([new Promise((r) => child.once('exit', r)), delay(15_000).then(() => child.kill('SIGKILL'))]);
+  });
+  return child;
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.ok) return;
+    await delay(500);
+  }
+  throw new ServerStartError(`the API did not report healthy at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  const config = loadDevConfig();
+  const dataDir = resolve(root, config.DATA_DIR);
+  const logDir = join(dataDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+
+  // Check every port first, so a clash is reported before anything starts.
+  const ports: [number, string][] = [[config.API_PORT, 'HTTP API']];
+  if (!config.TEMPORAL_ADDRESS) ports.push([config.TEMPORAL_PORT, 'Temporal gRPC'], [config.TEMPORAL_UI_PORT, 'Temporal Web UI']);
+  if (!config.MONGODB_URI) ports.push([config.MONGODB_PORT, 'FerretDB (MongoDB protocol)']);
+  if (!config.SMTP_URL) ports.push([config.SMTP_PORT, 'SMTP catcher']);
+  for (const [port, purpose] of ports) await assertPortFree(port, purpose);
+
+  const provisionOptions = { cacheDir: cacheDirectory(config), go: config.GO, log, path: process.env.PATH };
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUi = 'the Web UI of your Temporal server';
+  if (!temporalAddress) {
+    const binary = await provisionTemporal(provisionOptions);
+    const temporal: RunningServer = await startTemporalDevServer({
+      binary,
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: join(dataDir, 'temporal.sqlite'),
+      logFile: join(logDir, 'temporal.log'),
+    });
+    stopActions.push(temporal.stop);
+    temporalAddress = temporal.address;
+    temporalUi = `http://localhost:${config.TEMPORAL_UI_PORT}`;
+    log(`Temporal dev server on ${temporal.address} (binary ${binary})`);
+  }
+
+  let mongoUri = config.MONGODB_URI;
+  if (!mongoUri) {
+    const binary = await provisionFerretDb(provisionOptions);
+    const ferret = await startFerretDb({ binary, port: config.MONGODB_PORT, dataDir: join(dataDir, 'ferretdb'), logFile: join(logDir, 'ferretdb.log') });
+    stopActions.push(ferret.stop);
+    mongoUri = `${ferret.address}candidature`;
+    log(`FerretDB on ${ferret.address}`);
+  }
+
+  let smtpUrl = config.SMTP_URL;
+  const mailDir = join(dataDir, 'mail');
+  if (!smtpUrl) {
+    const catcher = await startMailCatcher({
+      port: config.SMTP_PORT,
+      directory: mailDir,
+      onMessage: (email) => log(`e-mail to ${email.to.join(', ')} — « ${email.subject} » → ${email.file}`),
+    });
+    stopActions.push(catcher.close);
+    smtpUrl = catcher.url;
+    log(`SMTP catcher on ${catcher.url}, messages kept in ${mailDir}`);
+  }
+
+  const database = await connectDatabase(mongoUri);
+  const demo = await seedDemoData(database.models, { now: new Date(), credentialsFile: join(dataDir, 'demo-staff-credentials.txt') });
+  await database.close();
+  log(demo.created ? 'demo data loaded (first start).' : 'demo data already present, kept as is.');
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    MONGODB_URI: mongoUri,
+    SMTP_URL: smtpUrl,
+    API_PORT: String(config.API_PORT),
+  };
+  runChild('worker', 'worker/main.ts', env);
+  runChild('api', 'api/server.ts', env);
+  const apiUrl = `http://localhost:${config.API_PORT}`;
+  await waitForHealth(`${apiUrl}/health`, 60_000);
+
+  console.log(
+    [
+      '',
+      'Candidature is running.',
+      `  API               ${apiUrl}`,
+      `  API documentation ${apiUrl}/docs`,
+      `  Health            ${apiUrl}/health`,
+      `  Temporal Web UI   ${temporalUi}`,
+      `  E-mails           ${config.SMTP_URL ? `sent to ${config.SMTP_URL}` : mailDir}`,
+      `  Data              ${dataDir}`,
+      `  Staff account     identifier "${demo.staff.identifier}", password "${demo.staff.password}"`,
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+
+main().catch(async (error: unknown) => {
+  const known = error instanceof PortInUseError || error instanceof ProvisioningError || error instanceof ServerStartError || error instanceof ConfigError;
+  console.error(`[start] ${known ? (error as Error).message : (error as Error).stack}`);
+  await stopAll(1);
+});

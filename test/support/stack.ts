@@ -1,0 +1,90 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { buildApp } from '../../api/app.js';
+import { connectDatabase, type Database } from '../../db/connection.js';
+import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
+import { createMailer, type Mailer } from '../../mail/transport.js';
+import { createDossierWorker } from '../../worker/worker.js';
+
+export const PUBLIC_BASE_URL = 'http://candidature.test';
+
+/** A database of its own for each test file, on the run's FerretDB server. */
+export function connectTestDatabase(): Promise<Database> {
+  return connectDatabase(`${inject('mongoUri')}test_${randomUUID().replaceAll('-', '')}`);
+}
+
+export interface TestStack {
+  database: Database;
+  catcher: MailCatcher;
+  mailer: Mailer;
+  temporal: Client;
+  worker: Worker;
+  taskQueue: string;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a candidate's request goes through, on real servers: the API
+ * (through `app.inject`), a worker on its own task queue, FerretDB and a real
+ * SMTP server catching the e-mails.
+ */
+export async function startTestStack(): Promise<TestStack> {
+  const database = await connectTestDatabase();
+  const catcher = await startMailCatcher({ port: 0 });
+  const mailer = createMailer({ smtpUrl: catcher.url, from: 'Candidature <test@candidature.test>' });
+  const taskQueue = `test-${randomUUID()}`;
+  const address = inject('temporalAddress');
+
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createDossierWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({ models: database.models, mailer, config: { publicBaseUrl: PUBLIC_BASE_URL } }),
+  });
+  const running = worker.run();
+
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const app = await buildApp({ config: { WORKFLOW_UPDATE_TIMEOUT_MS: 10_000, TEMPORAL_TASK_QUEUE: taskQueue }, database, temporal, mailer });
+
+  return {
+    database,
+    catcher,
+    mailer,
+    temporal,
+    worker,
+    taskQueue,
+    app,
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      mailer.close();
+      await catcher.close();
+      await database.close();
+    },
+  };
+}
+
+/** Retries `check` until it returns a value (visibility and activities are eventually consistent). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
