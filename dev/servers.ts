@@ -103,8 +103,11 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     managed,
     options.logFile,
     async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      // Lazy, so the finally block closes the channel even when connecting fails
+      // (a failed eager connect leaves grpc-js retrying in the background).
+      const connection = Connection.lazy({ address, connectTimeout: 1_000 });
       try {
+        await connection.ensureConnected();
         const { namespaceInfo } = await connection.workflowService.describeNamespace({ namespace });
         return Boolean(namespaceInfo);
       } finally {

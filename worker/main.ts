@@ -3,9 +3,11 @@ import { createActivities } from '../activities/index.js';
 import { connectDatabase } from '../db/connection.js';
 import { createMailer } from '../mail/transport.js';
 import { loadWorkerConfig } from './config.js';
+import { installTemporalRuntime } from './runtime.js';
 import { createDossierWorker } from './worker.js';
 
 const config = loadWorkerConfig();
+installTemporalRuntime(config.LOG_LEVEL);
 const database = await connectDatabase(config.MONGODB_URI);
 const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

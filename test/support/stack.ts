@@ -7,6 +7,7 @@ import { buildApp } from '../../api/app.js';
 import { connectDatabase, type Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
+import { installTemporalRuntime } from '../../worker/runtime.js';
 import { createDossierWorker } from '../../worker/worker.js';
 
 export const PUBLIC_BASE_URL = 'http://candidature.test';
@@ -33,6 +34,7 @@ export interface TestStack {
  * SMTP server catching the e-mails.
  */
 export async function startTestStack(): Promise<TestStack> {
+  installTemporalRuntime('warn');
   const database = await connectTestDatabase();
   const catcher = await startMailCatcher({ port: 0 });
   const mailer = createMailer({ smtpUrl: catcher.url, from: 'Candidature <test@candidature.test>' });

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { Database } from '../../db/connection.js';
+import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
+import { createMailer, type Mailer } from '../../mail/transport.js';
+import type { DossierView } from '../../workflows/dossier/contract.js';
+import { connectTestDatabase, PUBLIC_BASE_URL } from '../support/stack.js';
+
+describe('activities on the real database and SMTP server', () => {
+  let database: Database;
+  let catcher: MailCatcher;
+  let mailer: Mailer;
+  let activities: ReturnType<typeof createActivities>;
+
+  beforeAll(async () => {
+    database = await connectTestDatabase();
+    catcher = await startMailCatcher({ port: 0 });
+    mailer = createMailer({ smtpUrl: catcher.url, from: 'ITSRA <selection@itsra.example>' });
+    activities = createActivities({ models: database.models, mailer, config: { publicBaseUrl: PUBLIC_BASE_URL } });
+  });
+  afterAll(async () => {
+    mailer?.close();
+    await catcher?.close();
+    await database?.close();
+  });
+
+  const dossier = (revision: number, status: DossierView['status']): DossierView => ({
+    dossierId: 'dossier:me-2027:c-7',
+    selectionId: 'me-2027',
+    trainingTitle: 'Moniteur éducateur',
+    candidate: { id: 'c-7', email: 'lea@example.org', firstName: 'Léa', lastName: 'Martin' },
+    status,
+    closesAt: '2027-03-01T11:00:00.000Z',
+    openedAt: '2026-11-26T10:00:00.000Z',
+    revision,
+  });
+
+  it('delivers an e-mail through SMTP with its subject, text and key', async () => {
+    const result = await activities.sendEmail({
+      idempotencyKey: 'dossier:me-2027:c-7:opened',
+      to: 'lea@example.org',
+      template: { kind: 'dossierOpened', trainingTitle: 'Moniteur éducateur', closesAt: '2027-03-01T11:00:00.000Z' },
+    });
+    expect(result.sent).toBe(true);
+    const email = await catcher.waitFor((e) => e.to.includes('lea@example.org'));
+    expect(email.subject).toBe("Votre dossier d'inscription — Moniteur éducateur");
+    expect(email.text).toContain('lundi 1 mars 2027 à 12:00');
+    expect(email.headers.get('x-candidature-key')).toBe('dossier:me-2027:c-7:opened');
+  });
+
+  it('sends an e-mail once even when the activity runs twice', async () => {
+    const input = {
+      idempotencyKey: 'dossier:me-2027:c-8:opened',
+      to: 'paul@example.org',
+      template: { kind: 'dossierOpened' as const, trainingTitle: 'Moniteur éducateur', closesAt: '2027-03-01T11:00:00.000Z' },
+    };
+    expect((await activities.sendEmail(input)).sent).toBe(true);
+    expect((await activities.sendEmail(input)).sent).toBe(false);
+    await catcher.waitFor((e) => e.to.includes('paul@example.org'));
+    expect(catcher.messages.filter((e) => e.to.includes('paul@example.org'))).toHaveLength(1);
+    expect(await database.models.SentEmail.countDocuments({ _id: input.idempotencyKey })).toBe(1);
+  });
+
+  it('stores a dossier idempotently and never lets a stale retry overwrite a newer revision', async () => {
+    await activities.storeDossier(dossier(0, 'DRAFT'));
+    await activities.storeDossier(dossier(0, 'DRAFT'));
+    await activities.storeDossier(dossier(2, 'EXPIRED'));
+    await activities.storeDossier(dossier(1, 'DRAFT')); // late retry of an older write
+    const stored = await database.models.Dossier.findById('dossier:me-2027:c-7').lean();
+    expect(stored).toMatchObject({ status: 'EXPIRED', revision: 2, candidate: { email: 'lea@example.org' } });
+    expect(await database.models.Dossier.countDocuments({ _id: 'dossier:me-2027:c-7' })).toBe(1);
+  });
+});

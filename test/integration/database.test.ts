@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/connection.js';
+import { createFileStore, type FileStore } from '../../db/files.js';
+import { connectTestDatabase } from '../support/stack.js';
+
+describe('database (FerretDB, MongoDB protocol)', () => {
+  let database: Database;
+  let files: FileStore;
+
+  beforeAll(async () => {
+    database = await connectTestDatabase();
+    files = createFileStore(database.connection);
+  });
+  afterAll(() => database?.close());
+
+  it('round-trips a document with accented text and dates', async () => {
+    const closesAt = new Date('2027-02-01T11:00:00Z');
+    await database.models.Training.create({ _id: 'es', title: 'Éducateur spécialisé', diploma: 'DEES' });
+    await database.models.Selection.create({
+      _id: 'es-2027',
+      trainingId: 'es',
+      title: 'Éducateur spécialisé — rentrée 2027',
+      opensAt: new Date('2026-11-01T00:00:00Z'),
+      closesAt,
+      officeContact: { name: 'Service sélection', email: 'selection@itsra.example' },
+    });
+    const stored = await database.models.Selection.findById('es-2027').lean();
+    expect(stored?.title).toBe('Éducateur spécialisé — rentrée 2027');
+    expect(stored?.closesAt.toISOString()).toBe(closesAt.toISOString());
+    expect(stored?.officeContact.email).toBe('selection@itsra.example');
+  });
+
+  it('refuses a second document with the same unique key', async () => {
+    const account = { identifier: 'office-a', email: 'a@itsra.example', firstName: 'A', lastName: 'B', role: 'office' as const, passwordHash: 'x' };
+    await database.models.StaffAccount.create(account);
+    await expect(database.models.StaffAccount.create(account)).rejects.toMatchObject({ code: 11000 });
+  });
+
+  it('streams a multi-chunk file into GridFS and back, byte for byte', async () => {
+    // 3 MiB spans several 255 KiB GridFS chunks.
+    const content = randomBytes(3 * 1024 * 1024);
+    const saved = await files.save(Readable.from([content.subarray(0, 1_000_000), content.subarray(1_000_000)]), {
+      filename: 'cv.pdf',
+      contentType: 'application/pdf',
+      metadata: { dossierId: 'dossier:es-2027:c-1' },
+    });
+    expect(saved.length).toBe(content.length);
+
+    const found = await files.find(saved.id);
+    expect(found).toMatchObject({ filename: 'cv.pdf', contentType: 'application/pdf', length: content.length });
+
+    const readBack = await buffer(files.openDownload(saved.id));
+    expect(createHash('sha256').update(readBack).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+  });
+
+  it('deletes a file with its chunks', async () => {
+    const saved = await files.save(Readable.from([Buffer.from('%PDF-1.7 minimal')]), { filename: 'id.pdf', contentType: 'application/pdf' });
+    await files.delete(saved.id);
+    expect(await files.find(saved.id)).toBeNull();
+    const chunks = await database.connection.db!.collection('files.chunks').countDocuments({ files_id: new mongoose.mongo.ObjectId(saved.id) });
+    expect(chunks).toBe(0);
+  });
+});

@@ -1,0 +1,68 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import type { Database } from '../../db/connection.js';
+import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
+import { freePort } from '../../dev/ports.js';
+import { createMailer } from '../../mail/transport.js';
+import { connectTestDatabase } from '../support/stack.js';
+
+describe('GET /health', () => {
+  let database: Database;
+  let catcher: MailCatcher;
+  let connection: Connection;
+  let temporal: Client;
+
+  beforeAll(async () => {
+    database = await connectTestDatabase();
+    catcher = await startMailCatcher({ port: 0 });
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    temporal = new Client({ connection });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await catcher?.close();
+    await database?.close();
+  });
+
+  const config = { WORKFLOW_UPDATE_TIMEOUT_MS: 1_000, TEMPORAL_TASK_QUEUE: 'unused' };
+
+  it('answers 200 when Temporal, the database and SMTP all answer', async () => {
+    const mailer = createMailer({ smtpUrl: catcher.url, from: 'x@itsra.example' });
+    const app = await buildApp({ config, database, temporal, mailer });
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    await app.close();
+    mailer.close();
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'ok',
+      down: [],
+      parts: { temporal: { up: true }, database: { up: true }, smtp: { up: true } },
+    });
+  });
+
+  it('answers 503 naming SMTP when no relay listens', async () => {
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${await freePort()}`, from: 'x@itsra.example' });
+    const app = await buildApp({ config, database, temporal, mailer });
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    await app.close();
+    mailer.close();
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ status: 'unavailable', down: ['smtp'], parts: { smtp: { up: false } } });
+  });
+
+  it('answers 503 naming Temporal and the database when they are unreachable', async () => {
+    const deadDatabase = await connectTestDatabase();
+    await deadDatabase.close();
+    // A lazy connection to a closed port stands for a Temporal server that went away after start-up.
+    const lazy = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const mailer = createMailer({ smtpUrl: catcher.url, from: 'x@itsra.example' });
+    const app = await buildApp({ config, database: deadDatabase, temporal: new Client({ connection: lazy }), mailer });
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    await app.close();
+    mailer.close();
+    await lazy.close();
+    expect(response.statusCode).toBe(503);
+    expect(response.json().down).toEqual(['temporal', 'database']);
+  });
+});
