@@ -10,11 +10,7 @@ export interface Database {
 }
 
 export async function connectDatabase(uri: string): Promise<Database> {
-  const connection = mongoose.createConnection(uri, {
-    serverSelectionTimeoutMS: 5_000,
-    // FerretDB v1 has no retryable writes; our writes are idempotent instead.
-    retryWrites: false,
-  });
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 });
   await connection.asPromise();
   const models = createModels(connection);
   await Promise.all(Object.values(models).map((model) => model.init()));

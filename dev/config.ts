@@ -22,6 +22,10 @@ export const devConfigSchema = z.object({
   CANDIDATURE_CACHE_DIR: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
   GO: z.string().min(1).default('go'),
+  /** Searched for a `temporal` binary the user already has. */
+  PATH: z.string().default(''),
+  // Quieter than the services' own default: under `npm start` their lines share one terminal.
+  LOG_LEVEL: logEnv.LOG_LEVEL.unwrap().default('warn'),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   MONGODB_PORT: port(27017),

@@ -7,7 +7,7 @@ import { ProvisioningError, provisionFerretDb, provisionTemporal } from './provi
 
 const config = loadDevConfig();
 const log = (line: string) => console.log(`[provision] ${line}`);
-const options = { cacheDir: cacheDirectory(config), go: config.GO, log, path: process.env.PATH };
+const options = { cacheDir: cacheDirectory(config), go: config.GO, log, path: config.PATH };
 const started = Date.now();
 try {
   const [temporal, ferretdb] = await Promise.all([provisionTemporal(options), provisionFerretDb(options)]);

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   if (!config.SMTP_URL) ports.push([config.SMTP_PORT, 'SMTP catcher']);
   for (const [port, purpose] of ports) await assertPortFree(port, purpose);
 
-  const provisionOptions = { cacheDir: cacheDirectory(config), go: config.GO, log, path: process.env.PATH };
+  const provisionOptions = { cacheDir: cacheDirectory(config), go: config.GO, log, path: config.PATH };
 
   // Both builds at once: on a fresh machine this halves the first start.
   const [temporalBinary, ferretBinary] = await Promise.all([
@@ -142,8 +142,7 @@ async function main(): Promise<void> {
     MONGODB_URI: mongoUri,
     SMTP_URL: smtpUrl,
     API_PORT: String(config.API_PORT),
-    // One line per request and per worker event would drown the summary below; LOG_LEVEL overrides.
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: config.LOG_LEVEL,
   };
   runChild('worker', 'worker/main.ts', env);
   runChild('api', 'api/server.ts', env);

@@ -27,7 +27,7 @@ describe('local servers: failures are loud', () => {
 
   const provisionOptions = () => {
     const config = loadDevConfig();
-    return { cacheDir: cacheDirectory(config), go: config.GO, log: () => {}, path: process.env.PATH };
+    return { cacheDir: cacheDirectory(config), go: config.GO, log: () => {}, path: config.PATH };
   };
 
   it('names the port and its use when a port is taken', async () => {

@@ -22,7 +22,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const config = loadDevConfig();
   const log = (line: string) => console.log(`[test servers] ${line}`);
-  const options = { cacheDir: cacheDirectory(config), go: config.GO, log, path: process.env.PATH };
+  const options = { cacheDir: cacheDirectory(config), go: config.GO, log, path: config.PATH };
   const [temporalBinary, ferretBinary] = await Promise.all([provisionTemporal(options), provisionFerretDb(options)]);
 
   const dir = await mkdtemp(join(tmpdir(), 'candidature-test-'));
