@@ -69,23 +69,67 @@ const sentEmailSchema = new Schema({
   sentAt: { type: Date, required: true },
 });
 
-const staffAccountSchema = new Schema(
+export const ACCOUNT_ROLES = ['candidate', 'office', 'admin'] as const;
+export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+
+/** Candidates and staff alike: one log-in for everyone, the role decides what they reach. */
+const accountSchema = new Schema(
   {
-    identifier: { type: String, required: true, unique: true }, // stored lower-case
-    email: { type: String, required: true },
+    _id: { type: String, required: true }, // random UUID; also the candidate id in dossiers
+    identifier: { type: String, required: true, unique: true }, // lower-case: unique whatever the case
+    email: { type: String, required: true, unique: true }, // lower-case
+    emailVerifiedAt: { type: Date, default: null },
     firstName: { type: String, required: true },
     lastName: { type: String, required: true },
-    role: { type: String, required: true, enum: ['admin', 'office'] },
+    role: { type: String, required: true, enum: ACCOUNT_ROLES },
+    /** Office accounts act only on these trainings' selections. */
     trainingIds: { type: [String], default: [] },
-    /** Self-describing hash: "$scrypt$ln=17,r=8,p=1$<salt>$<hash>". */
+    /** PHC string: "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>". */
     passwordHash: { type: String, required: true },
   },
   { timestamps: true },
 );
 
+/** A log-in. Only the SHA-256 of the token is stored: a database leak opens no session. */
+const sessionSchema = new Schema({
+  _id: { type: String, required: true }, // sha256(token), hex
+  accountId: { type: String, required: true, index: true },
+  createdAt: { type: Date, required: true },
+  lastSeenAt: { type: Date, required: true },
+  /** Idle expiry, pushed forward while the session is used. */
+  expiresAt: { type: Date, required: true },
+  /** Absolute expiry: a session never outlives this, however busy. */
+  absoluteExpiresAt: { type: Date, required: true },
+});
+sessionSchema.index({ expiresAt: 1 });
+
+export const ACCOUNT_TOKEN_PURPOSES = ['verifyEmail', 'resetPassword'] as const;
+export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
+
+/** A single-use link sent by e-mail; stored as a hash, removed when used. */
+const accountTokenSchema = new Schema({
+  _id: { type: String, required: true }, // sha256(token), hex
+  accountId: { type: String, required: true, index: true },
+  purpose: { type: String, required: true, enum: ACCOUNT_TOKEN_PURPOSES },
+  /** For verifyEmail: the address being verified (a new one when the e-mail is changed). */
+  email: { type: String },
+  /** The request that issued it: a retried activity replaces its own token, never another's. */
+  requestId: { type: String, required: true, unique: true },
+  createdAt: { type: Date, required: true },
+  expiresAt: { type: Date, required: true, index: true },
+});
+
+/** Fixed-window counters for abuse limits, shared by every API process. */
+const rateLimitSchema = new Schema({
+  _id: { type: String, required: true }, // "<rule>:<subject>:<window start>"
+  count: { type: Number, required: true },
+  expiresAt: { type: Date, required: true, index: true },
+});
+
 export type TrainingRecord = InferSchemaType<typeof trainingSchema>;
 export type SelectionRecord = InferSchemaType<typeof selectionSchema>;
 export type DossierRecord = InferSchemaType<typeof dossierSchema>;
+export type AccountRecord = InferSchemaType<typeof accountSchema>;
 
 /** Binds the schemas to one connection (processes and tests own their connection). */
 export function createModels(connection: Connection) {
@@ -94,7 +138,10 @@ export function createModels(connection: Connection) {
     Selection: connection.model('Selection', selectionSchema, 'selections'),
     Dossier: connection.model('Dossier', dossierSchema, 'dossiers'),
     SentEmail: connection.model('SentEmail', sentEmailSchema, 'sent_emails'),
-    StaffAccount: connection.model('StaffAccount', staffAccountSchema, 'staff_accounts'),
+    Account: connection.model('Account', accountSchema, 'accounts'),
+    Session: connection.model('Session', sessionSchema, 'sessions'),
+    AccountToken: connection.model('AccountToken', accountTokenSchema, 'account_tokens'),
+    RateLimit: connection.model('RateLimit', rateLimitSchema, 'rate_limits'),
   };
 }
 

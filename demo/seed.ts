@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Models } from '../db/models.js';
-import { hashPassword } from '../domain/password.js';
+import { createAccount } from '../accounts/accounts.js';
 import { parisDate, parisWallTime } from '../domain/paris-time.js';
 
 /** A few of the school's real trainings, each with one admission round. */
@@ -33,7 +33,7 @@ function closingNoon(now: Date, weeks: number): Date {
  * since the database keeps only its hash.
  */
 export async function seedDemoData(models: Models, options: { now: Date; credentialsFile: string }): Promise<DemoSeedResult> {
-  const existing = await models.StaffAccount.findOne({ identifier: DEMO_STAFF_IDENTIFIER });
+  const existing = await models.Account.exists({ identifier: DEMO_STAFF_IDENTIFIER });
   if (existing) {
     const saved = await readFile(options.credentialsFile, 'utf8').catch(() => '');
     const password = /password: (\S+)/.exec(saved)?.[1] ?? `(unknown: ${options.credentialsFile} is missing)`;
@@ -62,21 +62,16 @@ export async function seedDemoData(models: Models, options: { now: Date; credent
     );
   }
 
-  const password = randomBytes(12).toString('base64url');
+  const password = randomBytes(15).toString('base64url'); // 120 bits
   await writeFile(options.credentialsFile, `identifier: ${DEMO_STAFF_IDENTIFIER}\npassword: ${password}\n`, { mode: 0o600 });
-  await models.StaffAccount.updateOne(
-    { identifier: DEMO_STAFF_IDENTIFIER },
-    {
-      $setOnInsert: {
-        email: 'admin@itsra.example',
-        firstName: 'Administrateur',
-        lastName: 'Démo',
-        role: 'admin',
-        trainingIds: [],
-        passwordHash: await hashPassword(password),
-      },
-    },
-    { upsert: true },
-  );
+  await createAccount(models, {
+    identifier: DEMO_STAFF_IDENTIFIER,
+    email: 'admin@itsra.example',
+    firstName: 'Administrateur',
+    lastName: 'Démo',
+    role: 'admin',
+    password,
+    emailVerified: true,
+  });
   return { created: true, staff: { identifier: DEMO_STAFF_IDENTIFIER, password } };
 }

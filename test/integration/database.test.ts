@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../../accounts/accounts.js';
 import type { Database } from '../../db/connection.js';
 import { createFileStore, type FileStore } from '../../db/files.js';
 import { connectTestDatabase } from '../support/stack.js';
@@ -34,10 +35,12 @@ describe('database (FerretDB, MongoDB protocol)', () => {
     expect(stored?.officeContact.email).toBe('selection@itsra.example');
   });
 
-  it('refuses a second document with the same unique key', async () => {
-    const account = { identifier: 'office-a', email: 'a@itsra.example', firstName: 'A', lastName: 'B', role: 'office' as const, passwordHash: 'x' };
-    await database.models.StaffAccount.create(account);
-    await expect(database.models.StaffAccount.create(account)).rejects.toMatchObject({ code: 11000 });
+  it('refuses a second account with the same identifier or e-mail, whatever the case', async () => {
+    const account = { identifier: 'MCurie', email: 'marie@example.org', firstName: 'Marie', lastName: 'Curie', role: 'candidate' as const, password: 'x' };
+    await createAccount(database.models, account);
+    await expect(createAccount(database.models, { ...account, identifier: 'mcurie', email: 'other@example.org' })).rejects.toMatchObject({ field: 'identifier' });
+    await expect(createAccount(database.models, { ...account, identifier: 'other', email: 'Marie@Example.org' })).rejects.toMatchObject({ field: 'email' });
+    expect(await database.models.Account.countDocuments()).toBe(1);
   });
 
   it('streams a multi-chunk file into GridFS and back, byte for byte', async () => {

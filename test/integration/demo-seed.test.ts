@@ -35,8 +35,9 @@ describe('demo data', () => {
       expect(weeksAhead).toBeLessThan(7);
     }
 
-    const account = await database.models.StaffAccount.findOne({ identifier: DEMO_STAFF_IDENTIFIER }).lean();
+    const account = await database.models.Account.findOne({ identifier: DEMO_STAFF_IDENTIFIER }).lean();
     expect(account?.role).toBe('admin');
+    expect(account?.emailVerifiedAt).toBeInstanceOf(Date);
     expect((await verifyPassword(first.staff.password, account!.passwordHash)).valid).toBe(true);
     expect((await stat(credentialsFile)).mode & 0o777).toBe(0o600);
     expect(await readFile(credentialsFile, 'utf8')).toContain(first.staff.password);
