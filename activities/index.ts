@@ -1,12 +1,19 @@
+import { issueAccountToken } from '../accounts/tokens.js';
+import { normalizeEmail, normalizeIdentifier } from '../accounts/accounts.js';
 import type { Models } from '../db/models.js';
 import { type EmailTemplate, renderEmail } from '../mail/templates.js';
 import type { Mailer } from '../mail/transport.js';
+import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
 import type { DossierView } from '../workflows/dossier/contract.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'SentEmail'>;
+  models: Pick<Models, 'Dossier' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateLimit'>;
   mailer: Pick<Mailer, 'send'>;
-  config: { publicBaseUrl: string };
+  config: {
+    publicBaseUrl: string;
+    passwordResetTtlMs: number;
+    emailVerificationTtlMs: number;
+  };
 }
 
 export interface SendEmailInput {
@@ -22,11 +29,74 @@ function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
 }
 
+/** Front-end pages the e-mailed links open; they post the token back to the API. */
+export const frontEndPaths = {
+  verifyEmail: '/verification-email',
+  resetPassword: '/reinitialisation-mot-de-passe',
+} as const;
+
 /**
  * Activities run at least once, so each one is idempotent: stores are upserts
  * guarded by the dossier's revision, e-mails are recorded under their key.
  */
 export function createActivities({ models, mailer, config }: ActivityDependencies) {
+  const link = (path: string, token?: string) => {
+    const url = new URL(path, config.publicBaseUrl);
+    if (token) url.searchParams.set('token', token);
+    return url.toString();
+  };
+
+  const alreadySent = async (key: string) => Boolean(await models.SentEmail.exists({ _id: key }));
+
+  /** Renders, sends, records. A crash between sending and recording sends once more on retry: SMTP offers no way to make the pair atomic. */
+  async function deliver(key: string, to: string, template: EmailTemplate): Promise<void> {
+    const rendered = renderEmail(template, { publicBaseUrl: config.publicBaseUrl });
+    const { messageId } = await mailer.send({ to, idempotencyKey: key, ...rendered });
+    await models.SentEmail.updateOne(
+      { _id: key },
+      { $setOnInsert: { to, subject: rendered.subject, messageId, sentAt: new Date() } },
+      { upsert: true },
+    );
+  }
+
+  async function composeAccountEmail(request: AccountEmailRequest, requestId: string): Promise<{ to: string; template: EmailTemplate } | null> {
+    if (request.kind === 'signupOnExistingEmail') {
+      return { to: request.email, template: { kind: 'signupOnExistingEmail', resetLink: link(frontEndPaths.resetPassword) } };
+    }
+    if (request.kind === 'passwordReset') {
+      // Both must match, as in the guide; otherwise nothing is sent and the requester is told the same thing.
+      const account = await models.Account.findOne({ identifier: normalizeIdentifier(request.identifier), email: normalizeEmail(request.email) }).lean();
+      if (!account) return null;
+      const token = await issueAccountToken(models, { accountId: account._id, purpose: 'resetPassword', requestId, ttlMs: config.passwordResetTtlMs });
+      const validUntil = new Date(Date.now() + config.passwordResetTtlMs).toISOString();
+      return {
+        to: account.email,
+        template: { kind: 'passwordReset', firstName: account.firstName, identifier: account.identifier, link: link(frontEndPaths.resetPassword, token), validUntil },
+      };
+    }
+    const account = await models.Account.findById(request.accountId).lean();
+    if (!account) return null;
+    switch (request.kind) {
+      case 'verifyEmail': {
+        const token = await issueAccountToken(models, {
+          accountId: account._id,
+          purpose: 'verifyEmail',
+          email: request.email,
+          requestId,
+          ttlMs: config.emailVerificationTtlMs,
+        });
+        const validUntil = new Date(Date.now() + config.emailVerificationTtlMs).toISOString();
+        return { to: request.email, template: { kind: 'verifyEmail', firstName: account.firstName, link: link(frontEndPaths.verifyEmail, token), validUntil } };
+      }
+      case 'passwordResetDone':
+        return { to: account.email, template: { kind: 'passwordResetDone', firstName: account.firstName } };
+      case 'passwordChanged':
+        return { to: account.email, template: { kind: 'passwordChanged', firstName: account.firstName } };
+      case 'emailChanged':
+        return { to: request.previousEmail, template: { kind: 'emailChanged', firstName: account.firstName, newEmail: account.email } };
+    }
+  }
+
   return {
     async storeDossier(dossier: DossierView): Promise<void> {
       const { dossierId, ...fields } = dossier;
@@ -44,17 +114,33 @@ export function createActivities({ models, mailer, config }: ActivityDependencie
     },
 
     async sendEmail(input: SendEmailInput): Promise<{ sent: boolean }> {
-      if (await models.SentEmail.exists({ _id: input.idempotencyKey })) return { sent: false };
-      const rendered = renderEmail(input.template, { publicBaseUrl: config.publicBaseUrl });
-      // A crash between sending and recording sends this message once more on
-      // retry; SMTP offers no way to make the pair atomic.
-      const { messageId } = await mailer.send({ to: input.to, idempotencyKey: input.idempotencyKey, ...rendered });
-      await models.SentEmail.updateOne(
-        { _id: input.idempotencyKey },
-        { $setOnInsert: { to: input.to, subject: rendered.subject, messageId, sentAt: new Date() } },
-        { upsert: true },
-      );
+      if (await alreadySent(input.idempotencyKey)) return { sent: false };
+      await deliver(input.idempotencyKey, input.to, input.template);
       return { sent: true };
+    },
+
+    /**
+     * One e-mail about an account. Tokens are issued here, inside the attempt
+     * that sends them, so no secret is ever written to workflow history.
+     */
+    async deliverAccountEmail(request: AccountEmailRequest, requestId: string): Promise<{ sent: boolean }> {
+      const key = `account-email:${requestId}`;
+      if (await alreadySent(key)) return { sent: false };
+      const email = await composeAccountEmail(request, requestId);
+      if (!email) return { sent: false };
+      await deliver(key, email.to, email.template);
+      return { sent: true };
+    },
+
+    /** FerretDB has no TTL indexes: expired sessions, tokens and counters are removed here, on a schedule. */
+    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number }> {
+      const now = new Date();
+      const [sessions, tokens, rateLimits] = await Promise.all([
+        models.Session.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { absoluteExpiresAt: { $lte: now } }] }),
+        models.AccountToken.deleteMany({ expiresAt: { $lte: now } }),
+        models.RateLimit.deleteMany({ expiresAt: { $lte: now } }),
+      ]);
+      return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount };
     },
   };
 }

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -14,15 +15,23 @@ import type { Database } from '../db/connection.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ApiConfig } from './config.js';
 import { registerErrorHandling } from './error-handler.js';
+import type { RateRules } from './rate-rules.js';
+import { accountRoutes } from './routes/accounts.js';
+import { staffRoutes } from './routes/staff.js';
 import { dossierRoutes } from './routes/dossiers.js';
 import { healthRoutes } from './routes/health.js';
 import { selectionRoutes } from './routes/selections.js';
 
 export interface AppDependencies {
-  config: Pick<ApiConfig, 'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<
+    ApiConfig,
+    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL'
+  >;
   database: Database;
   temporal: Client;
   mailer: Pick<Mailer, 'verify'>;
+  /** Tests tighten or loosen limits; production uses the defaults. */
+  rateRules?: Partial<RateRules>;
 }
 
 declare module 'fastify' {
@@ -50,6 +59,8 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.decorate('deps', deps);
   registerErrorHandling(app);
 
+  await app.register(fastifyCookie);
+  app.decorateRequest('auth', null);
   await app.register(fastifyMultipart, { limits: uploadLimits });
   await app.register(fastifySwagger, {
     openapi: {
@@ -58,10 +69,21 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         version: '0.1.0',
         description:
           "Inscription aux sélections d'une école de formation au travail social : comptes, dossiers d'inscription, service sélection. " +
-          'Every error answers `{ statusCode, code, message }`: `code` is stable for programs, `message` is French for people.',
+          'Every error answers `{ statusCode, code, message }`: `code` is stable for programs, `message` is French for people.\n\n' +
+          'Authentication: `POST /auth/login` opens a server-side session and returns its token twice: as the HttpOnly, ' +
+          'SameSite=Lax cookie `candidature_session` (Secure under HTTPS) for browsers, and in the body for other clients, ' +
+          'which send it as `Authorization: Bearer <token>`. Log-out, a password change (other sessions) and a password reset (all sessions) end sessions on the server.',
+      },
+      components: {
+        securitySchemes: {
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'candidature_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
       },
       tags: [
         { name: 'health', description: 'État des services' },
+        { name: 'accounts', description: 'Comptes : inscription, connexion, mot de passe oublié' },
+        { name: 'staff', description: 'Service sélection' },
         { name: 'selections', description: 'Sélections ouvertes' },
         { name: 'dossiers', description: "Dossiers d'inscription" },
       ],
@@ -72,6 +94,8 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes);
+  await app.register(accountRoutes);
+  await app.register(staffRoutes);
   await app.register(selectionRoutes);
   await app.register(dossierRoutes);
   return app;

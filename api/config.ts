@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { databaseEnv, logEnv, mailEnv, parseConfig, publicEnv, temporalEnv } from '../config/env.js';
 
+const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 export const apiConfigSchema = z.object({
   ...temporalEnv,
   ...databaseEnv,
@@ -11,6 +13,14 @@ export const apiConfigSchema = z.object({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** How long the API waits for a worker to answer an Update before replying 503. */
   WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** A session unused this long ends (ANSSI advises short idle timeouts for personal data). */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).default(60),
+  /** A session ends this long after log-in, however busy. */
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(12),
+  /** Secure cookies need HTTPS; unset, it follows PUBLIC_BASE_URL's scheme. */
+  COOKIE_SECURE: booleanFlag.optional(),
+  /** Behind a reverse proxy, trust its X-Forwarded-For for the client address used by rate limits. */
+  TRUST_PROXY: booleanFlag.default(false),
 });
 
 export type ApiConfig = Readonly<z.output<typeof apiConfigSchema>>;

@@ -20,6 +20,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
     let body: ErrorBody;
     if (error instanceof AppError) {
+      void reply.headers(error.headers);
       body = { statusCode: error.statusCode, code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       body = {

@@ -5,11 +5,19 @@
  */
 export const errorCodes = {
   VALIDATION_FAILED: 400,
+  WEAK_PASSWORD: 400,
+  INVALID_TOKEN: 400,
+  CURRENT_PASSWORD_INVALID: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   SELECTION_NOT_FOUND: 404,
   DOSSIER_NOT_FOUND: 404,
   SELECTION_NOT_OPEN: 409,
+  IDENTIFIER_TAKEN: 409,
+  EMAIL_TAKEN: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
@@ -27,6 +35,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.statusCode = errorCodes[code];
@@ -49,6 +59,27 @@ export const errors = {
       reason === 'closed'
         ? 'Les inscriptions à cette sélection sont closes.'
         : 'Les inscriptions à cette sélection ne sont pas encore ouvertes.',
+    ),
+  unauthenticated: () => new AppError('UNAUTHENTICATED', 'Vous devez vous connecter pour accéder à cette page.'),
+  forbidden: () => new AppError('FORBIDDEN', "Vous n'avez pas accès à cette page : elle est réservée au service sélection."),
+  invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 'Identifiant ou mot de passe incorrect.'),
+  currentPasswordInvalid: () =>
+    new AppError('CURRENT_PASSWORD_INVALID', 'Le mot de passe actuel est incorrect.', [{ field: 'body.currentPassword', message: 'mot de passe incorrect' }]),
+  identifierTaken: () =>
+    new AppError('IDENTIFIER_TAKEN', 'Cet identifiant est déjà utilisé. Choisissez-en un autre, ou connectez-vous si ce compte est le vôtre.', [
+      { field: 'body.identifier', message: 'identifiant déjà utilisé' },
+    ]),
+  emailTaken: () => new AppError('EMAIL_TAKEN', 'Cette adresse e-mail est déjà celle d’un autre compte.'),
+  weakPassword: (reason: string, suggestions: string[], field: string) =>
+    new AppError('WEAK_PASSWORD', reason, [{ field, message: reason }, ...suggestions.map((message) => ({ field, message }))]),
+  invalidToken: () =>
+    new AppError('INVALID_TOKEN', "Ce lien n'est plus valide : il a déjà servi ou il a expiré. Demandez-en un nouveau."),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new AppError(
+      'TOO_MANY_REQUESTS',
+      `Trop de tentatives. Réessayez dans ${Math.ceil(retryAfterSeconds / 60)} minute${retryAfterSeconds > 60 ? 's' : ''}.`,
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
     ),
   workflowUnavailable: () =>
     new AppError(

@@ -16,3 +16,6 @@ export const errorSchema = z
 export const idSchema = z.string().regex(/^[A-Za-z0-9:_-]{1,128}$/, 'identifiant invalide');
 
 export const dossierStatusSchema = z.enum(DOSSIER_STATUSES);
+
+/** OpenAPI security of routes that need a session: the cookie or a bearer token. */
+export const sessionSecurity: { [scheme: string]: string[] }[] = [{ sessionCookie: [] }, { bearer: [] }];

@@ -10,7 +10,7 @@ const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
 
-const app = await buildApp({ config, database, temporal, mailer }, { logger: { level: config.LOG_LEVEL } });
+const app = await buildApp({ config, database, temporal, mailer }, { logger: { level: config.LOG_LEVEL }, trustProxy: config.TRUST_PROXY });
 
 async function shutdown(signal: string): Promise<void> {
   app.log.info(`${signal} received, closing`);

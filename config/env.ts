@@ -33,6 +33,12 @@ export const publicEnv = {
   PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
 };
 
+/** Lifetimes of e-mailed links: issued by the worker, checked by the API. */
+export const accountTokenEnv = {
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(60),
+  EMAIL_VERIFICATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(48),
+};
+
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

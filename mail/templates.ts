@@ -2,13 +2,17 @@ import { formatParisDateTime } from '../domain/paris-time.js';
 
 /**
  * Every e-mail the system sends, as data. Activities receive one of these, so a
- * workflow history shows which message was meant without holding its text.
+ * workflow history shows which message was meant. Secrets (links with tokens)
+ * are added by the activity and never pass through a workflow.
  */
-export type EmailTemplate = {
-  kind: 'dossierOpened';
-  trainingTitle: string;
-  closesAt: string;
-};
+export type EmailTemplate =
+  | { kind: 'dossierOpened'; trainingTitle: string; closesAt: string }
+  | { kind: 'verifyEmail'; firstName: string; link: string; validUntil: string }
+  | { kind: 'passwordReset'; firstName: string; identifier: string; link: string; validUntil: string }
+  | { kind: 'passwordResetDone'; firstName: string }
+  | { kind: 'passwordChanged'; firstName: string }
+  | { kind: 'emailChanged'; firstName: string; newEmail: string }
+  | { kind: 'signupOnExistingEmail'; resetLink: string };
 
 export interface RenderedEmail {
   subject: string;
@@ -19,21 +23,102 @@ export interface RenderContext {
   publicBaseUrl: string;
 }
 
+const SIGNATURE = ['', "Le service sélection de l'ITSRA"];
+const NOT_YOU =
+  "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre compte n'est pas modifié.";
+const SECURITY_ALERT =
+  "Si vous n'êtes pas à l'origine de ce changement, réinitialisez sans attendre votre mot de passe (« Mot de passe oublié » sur la page de connexion) et prévenez le service sélection.";
+
 export function renderEmail(template: EmailTemplate, context: RenderContext): RenderedEmail {
+  const lines = (...text: string[]) => [...text, ...SIGNATURE].join('\n');
   switch (template.kind) {
     case 'dossierOpened':
       return {
         subject: `Votre dossier d'inscription — ${template.trainingTitle}`,
-        text: [
+        text: lines(
           'Bonjour,',
           '',
           `Votre dossier d'inscription à la sélection « ${template.trainingTitle} » est ouvert.`,
           `Vous pouvez le compléter jusqu'au ${formatParisDateTime(template.closesAt)} (heure de Paris).`,
           '',
           `Pour reprendre votre saisie : ${context.publicBaseUrl} → « Mes inscriptions » → « Compléter un dossier en cours ».`,
+        ),
+      };
+    case 'verifyEmail':
+      return {
+        subject: 'Confirmez votre adresse e-mail',
+        text: lines(
+          `Bonjour ${template.firstName},`,
           '',
-          'Le service sélection',
-        ].join('\n'),
+          'Pour confirmer votre adresse e-mail, ouvrez ce lien :',
+          template.link,
+          '',
+          `Ce lien ne sert qu'une fois et expire le ${formatParisDateTime(template.validUntil)} (heure de Paris).`,
+          "Vous pouvez remplir vos dossiers dès maintenant ; l'adresse doit être confirmée avant de déclarer un dossier complet, car le service sélection vous écrira à cette adresse.",
+          '',
+          NOT_YOU,
+        ),
+      };
+    case 'passwordReset':
+      return {
+        subject: 'Réinitialisation de votre mot de passe',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          `Une réinitialisation du mot de passe a été demandée pour l'identifiant « ${template.identifier} ».`,
+          'Pour choisir un nouveau mot de passe, ouvrez ce lien :',
+          template.link,
+          '',
+          `Ce lien ne sert qu'une fois et expire le ${formatParisDateTime(template.validUntil)} (heure de Paris).`,
+          '',
+          NOT_YOU,
+        ),
+      };
+    case 'passwordResetDone':
+      return {
+        subject: 'Votre mot de passe a été réinitialisé',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          'Le mot de passe de votre compte vient d’être réinitialisé. Toutes vos sessions ont été fermées : reconnectez-vous avec le nouveau mot de passe.',
+          '',
+          SECURITY_ALERT,
+        ),
+      };
+    case 'passwordChanged':
+      return {
+        subject: 'Votre mot de passe a été modifié',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          'Le mot de passe de votre compte vient d’être modifié. Vos autres sessions ont été fermées.',
+          '',
+          SECURITY_ALERT,
+        ),
+      };
+    case 'emailChanged':
+      return {
+        subject: 'Votre adresse e-mail a été modifiée',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          `L'adresse e-mail de votre compte est désormais ${template.newEmail}. Les prochains messages seront envoyés à cette adresse.`,
+          '',
+          SECURITY_ALERT,
+        ),
+      };
+    case 'signupOnExistingEmail':
+      return {
+        subject: 'Tentative de création de compte avec votre adresse',
+        text: lines(
+          'Bonjour,',
+          '',
+          "Quelqu'un a voulu créer un compte avec votre adresse e-mail, qui est déjà celle d'un compte existant. Aucun nouveau compte n'a été créé.",
+          '',
+          `Si c'était vous et que vous avez oublié votre mot de passe, vous pouvez le réinitialiser : ${template.resetLink}`,
+          '',
+          "Sinon, ignorez ce message.",
+        ),
       };
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, logEnv, mailEnv, parseConfig, publicEnv, temporalEnv } from '../config/env.js';
+import { accountTokenEnv, databaseEnv, logEnv, mailEnv, parseConfig, publicEnv, temporalEnv } from '../config/env.js';
 
 export const workerConfigSchema = z.object({
   ...temporalEnv,
@@ -7,6 +7,9 @@ export const workerConfigSchema = z.object({
   ...mailEnv,
   ...publicEnv,
   ...logEnv,
+  ...accountTokenEnv,
+  /** How often expired sessions, tokens and rate-limit counters are purged. */
+  PURGE_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(60),
   /** Upper bound of workflows kept in the worker's cache (bounds its memory). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
 });

@@ -1,9 +1,11 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { connectDatabase } from '../db/connection.js';
 import { createMailer } from '../mail/transport.js';
 import { loadWorkerConfig } from './config.js';
 import { installTemporalRuntime } from './runtime.js';
+import { ensurePurgeSchedule } from './schedules.js';
 import { createDossierWorker } from './worker.js';
 
 const config = loadWorkerConfig();
@@ -20,9 +22,20 @@ const worker = await createDossierWorker({
   activities: createActivities({
     models: database.models,
     mailer,
-    config: { publicBaseUrl: config.PUBLIC_BASE_URL },
+    config: {
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      passwordResetTtlMs: config.PASSWORD_RESET_TTL_MINUTES * 60_000,
+      emailVerificationTtlMs: config.EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
+    },
   }),
 });
+
+const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+await ensurePurgeSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  everyMinutes: config.PURGE_INTERVAL_MINUTES,
+});
+await clientConnection.close();
 
 // The SDK shuts the worker down on SIGINT/SIGTERM, letting running activities finish.
 console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS}`);

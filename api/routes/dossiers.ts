@@ -1,14 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { dossierStatusSchema, errorSchema, idSchema } from '../schemas.js';
+import { authOf, requireAccount, requireCandidate } from '../auth.js';
+import { dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
 import { openDossier, readDossier } from '../services/dossiers.js';
 
-const candidateSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'identifiant invalide : lettres, chiffres, « - » ou « _ », 64 au plus'),
-  email: z.email('adresse e-mail invalide').max(254),
-  firstName: z.string().trim().min(1, 'prénom obligatoire').max(100),
-  lastName: z.string().trim().min(1, 'nom obligatoire').max(100),
-});
+const candidateSchema = z.object({ id: z.string(), email: z.string(), firstName: z.string(), lastName: z.string() });
 
 const dossierSchema = z
   .object({
@@ -24,6 +20,8 @@ const dossierSchema = z
   .meta({ id: 'Dossier' });
 
 export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
+  const dossierDeps = () => ({ models: app.deps.database.models, temporal: app.deps.temporal, taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE });
+
   app.post(
     '/selections/:selectionId/dossiers',
     {
@@ -31,19 +29,17 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['dossiers'],
         summary: "« + S'inscrire » : ouvre le dossier du candidat pour cette sélection",
         description:
-          'Starts the dossier workflow, or returns the running one: one dossier per candidate and selection. ' +
-          'Provisional: the candidate is given in the body until accounts and sessions exist.',
+          'Starts the dossier workflow for the logged-in candidate, or returns the running one: one dossier per candidate and selection.',
+        security: sessionSecurity,
         params: z.object({ selectionId: idSchema }),
-        body: z.object({ candidate: candidateSchema }),
-        response: { 202: z.object({ dossierId: z.string() }), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 202: z.object({ dossierId: z.string() }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
       },
+      preHandler: requireCandidate,
     },
     async (request, reply) => {
-      const result = await openDossier(
-        { models: app.deps.database.models, temporal: app.deps.temporal, taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE },
-        request.params.selectionId,
-        request.body.candidate,
-      );
+      const { account } = authOf(request);
+      const candidate = { id: account._id, email: account.email, firstName: account.firstName, lastName: account.lastName };
+      const result = await openDossier(dossierDeps(), request.params.selectionId, candidate);
       return reply.code(202).header('location', `/dossiers/${encodeURIComponent(result.dossierId)}`).send(result);
     },
   );
@@ -54,10 +50,20 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['dossiers'],
         summary: "L'état d'un dossier",
+        description: "A candidate reads only their own dossiers, an office its trainings' dossiers; anything else is a 404.",
+        security: sessionSecurity,
         params: z.object({ dossierId: idSchema }),
-        response: { 200: dossierSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: dossierSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
       },
+      preHandler: requireAccount,
     },
-    async (request) => readDossier({ temporal: app.deps.temporal }, request.params.dossierId),
+    async (request) => {
+      const { account } = authOf(request);
+      return readDossier(dossierDeps(), request.params.dossierId, {
+        accountId: account._id,
+        role: account.role,
+        trainingIds: account.trainingIds ?? [],
+      });
+    },
   );
 };

@@ -4,7 +4,7 @@ import { errors } from '../errors.js';
 import { errorSchema, idSchema } from '../schemas.js';
 import { findSelection, listOpenSelections } from '../services/selections.js';
 
-const selectionSchema = z
+export const selectionSchema = z
   .object({
     id: z.string(),
     title: z.string(),

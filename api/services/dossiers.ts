@@ -44,12 +44,38 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
   return { dossierId: workflowId };
 }
 
-/** The dossier as its workflow holds it right now. */
-export async function readDossier(deps: Pick<DossierServiceDeps, 'temporal'>, dossierId: string): Promise<DossierView> {
+/** Who may read a dossier: its candidate, an administrator, or the office of its training. */
+export interface Reader {
+  accountId: string;
+  role: 'candidate' | 'office' | 'admin';
+  trainingIds: string[];
+}
+
+/**
+ * The dossier as its workflow holds it right now. Anyone else's dossier is a
+ * 404, exactly like a dossier that does not exist: nothing to learn by probing.
+ */
+export async function readDossier(deps: DossierServiceDeps, dossierId: string, reader: Reader): Promise<DossierView> {
+  let dossier: DossierView;
   try {
-    return await deps.temporal.workflow.getHandle(dossierId).query(getDossierQuery);
+    dossier = await deps.temporal.workflow.getHandle(dossierId).query(getDossierQuery);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw errors.dossierNotFound();
     throw error;
+  }
+  if (!(await mayRead(deps, dossier, reader))) throw errors.dossierNotFound();
+  return dossier;
+}
+
+async function mayRead(deps: DossierServiceDeps, dossier: DossierView, reader: Reader): Promise<boolean> {
+  switch (reader.role) {
+    case 'candidate':
+      return dossier.candidate.id === reader.accountId;
+    case 'admin':
+      return true;
+    case 'office': {
+      const selection = await deps.models.Selection.findById(dossier.selectionId).lean();
+      return Boolean(selection && reader.trainingIds.includes(selection.trainingId));
+    }
   }
 }

@@ -49,3 +49,10 @@ export async function findSelection(models: SelectionModels, selectionId: string
   const [summary] = await summarize(models, [selection], now);
   return summary ?? null;
 }
+
+/** Every selection of the given trainings ('all' for an administrator), latest closing first. */
+export async function listSelectionsForStaff(models: SelectionModels, trainingIds: string[] | 'all', now: Date): Promise<SelectionSummary[]> {
+  const filter = trainingIds === 'all' ? {} : { trainingId: { $in: trainingIds } };
+  const selections = await models.Selection.find(filter).sort({ closesAt: -1, _id: 1 });
+  return summarize(models, selections, now);
+}

@@ -4,7 +4,7 @@ import type { Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
 import type { DossierView } from '../../workflows/dossier/contract.js';
-import { connectTestDatabase, PUBLIC_BASE_URL } from '../support/stack.js';
+import { connectTestDatabase, testActivityConfig } from '../support/stack.js';
 
 describe('activities on the real database and SMTP server', () => {
   let database: Database;
@@ -16,7 +16,7 @@ describe('activities on the real database and SMTP server', () => {
     database = await connectTestDatabase();
     catcher = await startMailCatcher({ port: 0 });
     mailer = createMailer({ smtpUrl: catcher.url, from: 'ITSRA <selection@itsra.example>' });
-    activities = createActivities({ models: database.models, mailer, config: { publicBaseUrl: PUBLIC_BASE_URL } });
+    activities = createActivities({ models: database.models, mailer, config: testActivityConfig });
   });
   afterAll(async () => {
     mailer?.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dossierWorkflowId, searchAttributes } from '../../workflows/dossier/contract.js';
-import { candidate, createSelection, hoursFromNow } from '../support/fixtures.js';
+import { loggedIn } from '../support/accounts.js';
+import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { eventually, startTestStack, type TestStack } from '../support/stack.js';
 
 describe('dossier workflow on the real Temporal server, through the API', () => {
@@ -12,27 +13,33 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
 
   it('opens a dossier: workflow running, state readable, record stored, e-mail delivered, searchable by status', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 21) });
-    const person = candidate();
+    const person = await loggedIn(stack);
 
-    const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, payload: { candidate: person } });
+    const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
     expect(opened.statusCode).toBe(202);
     const { dossierId } = opened.json<{ dossierId: string }>();
-    expect(dossierId).toBe(dossierWorkflowId(selectionId, person.id));
+    expect(dossierId).toBe(dossierWorkflowId(selectionId, person.accountId));
     expect(opened.headers.location).toBe(`/dossiers/${encodeURIComponent(dossierId)}`);
 
-    const read = await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}` });
+    const read = await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: person.headers });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toMatchObject({ dossierId, selectionId, status: 'DRAFT', candidate: person, revision: 0 });
+    expect(read.json()).toMatchObject({
+      dossierId,
+      selectionId,
+      status: 'DRAFT',
+      candidate: { id: person.accountId, email: person.email, firstName: 'Camille', lastName: 'Dupont' },
+      revision: 0,
+    });
 
     const stored = await eventually(() => stack.database.models.Dossier.findById(dossierId).lean());
-    expect(stored).toMatchObject({ selectionId, status: 'DRAFT', candidate: { id: person.id } });
+    expect(stored).toMatchObject({ selectionId, status: 'DRAFT', candidate: { id: person.accountId } });
 
     const email = await stack.catcher.waitFor((e) => e.to.includes(person.email));
     expect(email.subject).toBe("Votre dossier d'inscription — Éducateur spécialisé");
     expect(email.headers.get('x-candidature-key')).toBe(`${dossierId}:opened`);
 
     // Operators find dossiers in the Web UI by these attributes (visibility is eventually consistent).
-    const query = `${searchAttributes.status.name} = 'DRAFT' AND ${searchAttributes.selection.name} = '${selectionId}' AND ${searchAttributes.candidate.name} = '${person.id}'`;
+    const query = `${searchAttributes.status.name} = 'DRAFT' AND ${searchAttributes.selection.name} = '${selectionId}' AND ${searchAttributes.candidate.name} = '${person.accountId}'`;
     const listed = await eventually(async () => {
       const ids: string[] = [];
       for await (const execution of stack.temporal.workflow.list({ query })) ids.push(execution.workflowId);
@@ -43,9 +50,9 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
 
   it('returns the same dossier on a second "+ S\'inscrire" and sends no second e-mail', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
-    const person = candidate();
-    const first = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, payload: { candidate: person } });
-    const second = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, payload: { candidate: person } });
+    const person = await loggedIn(stack);
+    const first = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
+    const second = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
     expect(second.statusCode).toBe(202);
     expect(second.json()).toEqual(first.json());
 
@@ -60,8 +67,8 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
 
   it('closes a dossier as EXPIRED at the selection closing date', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 3_000) });
-    const person = candidate();
-    const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, payload: { candidate: person } });
+    const person = await loggedIn(stack);
+    const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
     const { dossierId } = opened.json<{ dossierId: string }>();
 
     const result = await stack.temporal.workflow.getHandle(dossierId).result();
@@ -75,24 +82,53 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
 
   it('refuses to open a dossier on a closed selection, in French', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-48), closesAt: hoursFromNow(-1) });
-    const response = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, payload: { candidate: candidate() } });
+    const response = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: (await loggedIn(stack)).headers });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toEqual({ statusCode: 409, code: 'SELECTION_NOT_OPEN', message: 'Les inscriptions à cette sélection sont closes.' });
   });
 
   it('refuses to open a dossier on a selection not yet open', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(24), closesAt: hoursFromNow(48) });
-    const response = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, payload: { candidate: candidate() } });
+    const response = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: (await loggedIn(stack)).headers });
     expect(response.statusCode).toBe(409);
     expect(response.json().message).toBe('Les inscriptions à cette sélection ne sont pas encore ouvertes.');
   });
 
   it('answers 404 for an unknown selection or dossier', async () => {
-    const selection = await stack.app.inject({ method: 'POST', url: '/selections/unknown-2027/dossiers', payload: { candidate: candidate() } });
+    const selection = await stack.app.inject({ method: 'POST', url: '/selections/unknown-2027/dossiers', headers: (await loggedIn(stack)).headers });
     expect(selection.statusCode).toBe(404);
     expect(selection.json().code).toBe('SELECTION_NOT_FOUND');
-    const dossier = await stack.app.inject({ method: 'GET', url: '/dossiers/dossier:unknown:nobody' });
+    const dossier = await stack.app.inject({ method: 'GET', url: '/dossiers/dossier:unknown:nobody', headers: (await loggedIn(stack)).headers });
     expect(dossier.statusCode).toBe(404);
     expect(dossier.json().code).toBe('DOSSIER_NOT_FOUND');
+  });
+
+  it("hides another candidate's dossier behind a 404, and shows it to the office of its training only", async () => {
+    const { selectionId, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
+    const owner = await loggedIn(stack);
+    const { dossierId } = (await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: owner.headers })).json<{ dossierId: string }>();
+
+    const stranger = await loggedIn(stack);
+    const peek = await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: stranger.headers });
+    expect(peek.statusCode).toBe(404);
+    expect(peek.json().code).toBe('DOSSIER_NOT_FOUND');
+
+    const otherOffice = await loggedIn(stack, { role: 'office', trainingIds: ['another-training'] });
+    expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: otherOffice.headers })).statusCode).toBe(404);
+    const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
+    expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: office.headers })).statusCode).toBe(200);
+    const admin = await loggedIn(stack, { role: 'admin' });
+    expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: admin.headers })).statusCode).toBe(200);
+  });
+
+  it('asks for a log-in before opening or reading a dossier, and lets only candidates open one', async () => {
+    const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
+    const anonymous = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers` });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Vous devez vous connecter pour accéder à cette page.' });
+    const forged = await stack.app.inject({ method: 'GET', url: '/dossiers/dossier:x:y', headers: { authorization: 'Bearer not-a-session' } });
+    expect(forged.statusCode).toBe(401);
+    const staff = await loggedIn(stack, { role: 'admin' });
+    expect((await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: staff.headers })).statusCode).toBe(403);
   });
 });

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { loadApiConfig } from '../../api/config.js';
 import type { Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { freePort } from '../../dev/ports.js';
@@ -25,7 +26,7 @@ describe('GET /health', () => {
     await database?.close();
   });
 
-  const config = { WORKFLOW_UPDATE_TIMEOUT_MS: 1_000, TEMPORAL_TASK_QUEUE: 'unused' };
+  const config = loadApiConfig({});
 
   it('answers 200 when Temporal, the database and SMTP all answer', async () => {
     const mailer = createMailer({ smtpUrl: catcher.url, from: 'x@itsra.example' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { candidate, createSelection, hoursFromNow } from '../support/fixtures.js';
+import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('selections API', () => {
@@ -51,17 +51,16 @@ describe('selections API', () => {
     expect(badId.statusCode).toBe(400);
     expect(badId.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'params.selectionId' }] });
 
-    const badBody = await stack.app.inject({
-      method: 'POST',
-      url: `/selections/${open.selectionId}/dossiers`,
-      payload: { candidate: { ...candidate(), email: 'not-an-email' } },
-    });
+    const badBody = await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login: '', password: 42 } });
     expect(badBody.statusCode).toBe(400);
-    expect(badBody.json().details).toEqual([{ field: 'body.candidate.email', message: 'adresse e-mail invalide' }]);
+    expect(badBody.json().details).toEqual([
+      { field: 'body.login', message: 'identifiant obligatoire' },
+      { field: 'body.password', message: expect.any(String) },
+    ]);
 
     const notJson = await stack.app.inject({
       method: 'POST',
-      url: `/selections/${open.selectionId}/dossiers`,
+      url: '/auth/login',
       headers: { 'content-type': 'application/json' },
       payload: '{"candidate":',
     });

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { buildApp } from '../../api/app.js';
+import { loadApiConfig } from '../../api/config.js';
+import type { RateRules } from '../../api/rate-rules.js';
 import { connectDatabase, type Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
@@ -11,6 +13,12 @@ import { installTemporalRuntime } from '../../worker/runtime.js';
 import { createDossierWorker } from '../../worker/worker.js';
 
 export const PUBLIC_BASE_URL = 'http://candidature.test';
+
+export const testActivityConfig = {
+  publicBaseUrl: PUBLIC_BASE_URL,
+  passwordResetTtlMs: 60 * 60_000,
+  emailVerificationTtlMs: 48 * 3_600_000,
+};
 
 /** A database of its own for each test file, on the run's FerretDB server. */
 export function connectTestDatabase(): Promise<Database> {
@@ -33,7 +41,7 @@ export interface TestStack {
  * (through `app.inject`), a worker on its own task queue, FerretDB and a real
  * SMTP server catching the e-mails.
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { rateRules?: Partial<RateRules> } = {}): Promise<TestStack> {
   installTemporalRuntime('warn');
   const database = await connectTestDatabase();
   const catcher = await startMailCatcher({ port: 0 });
@@ -46,13 +54,14 @@ export async function startTestStack(): Promise<TestStack> {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ models: database.models, mailer, config: { publicBaseUrl: PUBLIC_BASE_URL } }),
+    activities: createActivities({ models: database.models, mailer, config: testActivityConfig }),
   });
   const running = worker.run();
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
-  const app = await buildApp({ config: { WORKFLOW_UPDATE_TIMEOUT_MS: 10_000, TEMPORAL_TASK_QUEUE: taskQueue }, database, temporal, mailer });
+  const config = loadApiConfig({ TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL });
+  const app = await buildApp({ config, database, temporal, mailer, ...(options.rateRules ? { rateRules: options.rateRules } : {}) });
 
   return {
     database,

@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { resolveSession, type SessionPolicy } from '../accounts/sessions.js';
+import type { AccountRecord, AccountRole } from '../db/models.js';
+import { errors } from './errors.js';
+
+/**
+ * Sessions reach the API two ways: an HttpOnly, SameSite=Lax cookie for
+ * browsers (Secure under HTTPS), or `Authorization: Bearer <token>` for other
+ * clients. Both carry the same server-side session, revocable at any time.
+ */
+export const SESSION_COOKIE = 'candidature_session';
+
+export interface AuthContext {
+  sessionId: string;
+  account: AccountRecord & { _id: string };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}
+
+export function sessionTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
+  return request.cookies[SESSION_COOKIE] || undefined;
+}
+
+export function sessionPolicyOf(config: { SESSION_IDLE_MINUTES: number; SESSION_MAX_HOURS: number }): SessionPolicy {
+  return { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 };
+}
+
+/** A preHandler admitting only the given roles: 401 without a valid session, 403 for another role. */
+export function requireRole(...roles: AccountRole[]) {
+  return async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const token = sessionTokenOf(request);
+    const { database, config } = request.server.deps;
+    const auth = token ? await resolveSession(database.models, token, sessionPolicyOf(config)) : null;
+    if (!auth) throw errors.unauthenticated();
+    if (!roles.includes(auth.account.role as AccountRole)) throw errors.forbidden();
+    request.auth = auth as AuthContext;
+  };
+}
+
+export const requireAccount = requireRole('candidate', 'office', 'admin');
+export const requireCandidate = requireRole('candidate');
+export const requireStaff = requireRole('office', 'admin');
+
+/** The authenticated context set by a requireRole preHandler. */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw errors.unauthenticated();
+  return request.auth;
+}

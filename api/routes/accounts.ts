@@ -1,0 +1,239 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.js';
+import { authOf, requireAccount, SESSION_COOKIE, sessionPolicyOf } from '../auth.js';
+import { defaultRateRules } from '../rate-rules.js';
+import { errorSchema, sessionSecurity } from '../schemas.js';
+import * as accounts from '../services/accounts.js';
+
+const identifierSchema = z
+  .string()
+  .trim()
+  .min(3, "l'identifiant doit comporter au moins 3 caractères")
+  .max(64, "l'identifiant doit comporter au plus 64 caractères")
+  .regex(/^[A-Za-z0-9._-]+$/, "l'identifiant ne peut contenir que des lettres sans accent, des chiffres, « . », « - » ou « _ »");
+const emailSchema = z.string().trim().max(254).pipe(z.email('adresse e-mail invalide'));
+// Length and strength are judged by the password rule, which explains itself in French.
+const passwordSchema = z.string().min(1, 'mot de passe obligatoire').max(PASSWORD_MAX_LENGTH * 4);
+const nameSchema = (label: string) => z.string().trim().min(1, `${label} obligatoire`).max(100, `${label} trop long`);
+const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'lien invalide');
+
+const accountSchema = z
+  .object({
+    id: z.string(),
+    identifier: z.string(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    firstName: z.string(),
+    lastName: z.string(),
+    role: z.enum(['candidate', 'office', 'admin']),
+    trainingIds: z.array(z.string()),
+  })
+  .meta({ id: 'Account' });
+const messageSchema = z.object({ message: z.string() });
+const errorResponses = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema, 429: errorSchema };
+const secured = sessionSecurity;
+
+function serviceDeps(app: FastifyInstance): accounts.AccountServiceDeps {
+  const { database, temporal, config, rateRules } = app.deps;
+  return {
+    models: database.models,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    sessionPolicy: sessionPolicyOf(config),
+    rateRules: { ...defaultRateRules, ...rateRules },
+  };
+}
+
+export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = serviceDeps(app);
+  const { config } = app.deps;
+  const secureCookie = config.COOKIE_SECURE ?? config.PUBLIC_BASE_URL.startsWith('https:');
+
+  const setSessionCookie = (reply: FastifyReply, token: string) =>
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      secure: secureCookie,
+      sameSite: 'lax',
+      path: '/',
+      maxAge: config.SESSION_MAX_HOURS * 3600,
+    });
+
+  app.post(
+    '/auth/signup',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "« S'inscrire à une formation » : créer un compte candidat",
+        description:
+          'Creates a candidate account and e-mails a verification link. The answer does not say whether the e-mail was already used ' +
+          '(its owner is told by e-mail instead); a taken identifier is a 409. The candidate may log in and fill dossiers at once.',
+        body: z.object({
+          identifier: identifierSchema,
+          email: emailSchema,
+          password: passwordSchema,
+          firstName: nameSchema('prénom'),
+          lastName: nameSchema('nom'),
+        }),
+        response: { 202: messageSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await accounts.signUp(deps, request.body, request.ip);
+      return reply.code(202).send({
+        message: 'Votre compte est créé. Un e-mail vous a été envoyé pour confirmer votre adresse ; vous pouvez dès maintenant vous connecter.',
+      });
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: '« Connexion » : identifiant (ou e-mail) et mot de passe',
+        description: 'Opens a session: cookie for browsers, token in the body for other clients (see the API description).',
+        body: z.object({ login: z.string().trim().min(1, 'identifiant obligatoire').max(254), password: passwordSchema }),
+        response: { 200: z.object({ account: accountSchema, token: z.string(), expiresAt: z.iso.datetime() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await accounts.logIn(deps, request.body.login, request.body.password, request.ip);
+      setSessionCookie(reply, session.token);
+      return { account: session.account, token: session.token, expiresAt: session.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      preHandler: requireAccount,
+      schema: { tags: ['accounts'], summary: 'Se déconnecter', security: secured, response: { 204: z.null(), 401: errorSchema } },
+    },
+    async (request, reply) => {
+      await accounts.logOut(deps, authOf(request).sessionId);
+      return reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/email-verification',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags: ['accounts'],
+        summary: "Renvoyer le lien de confirmation de l'adresse e-mail",
+        security: secured,
+        response: { 202: messageSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await accounts.resendEmailVerification(deps, authOf(request));
+      return reply.code(202).send({
+        message: outcome === 'sent' ? 'Un nouveau lien de confirmation vous a été envoyé.' : 'Votre adresse e-mail est déjà confirmée.',
+      });
+    },
+  );
+
+  app.post(
+    '/auth/email-verification/confirm',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "Confirmer l'adresse e-mail (lien reçu par e-mail)",
+        description: 'The front-end page opened by the e-mailed link posts its `token` here. Works once.',
+        body: z.object({ token: tokenSchema }),
+        response: { 200: z.object({ message: z.string(), account: accountSchema }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const account = await accounts.confirmEmail(deps, request.body.token, request.ip);
+      return { message: 'Votre adresse e-mail est confirmée.', account };
+    },
+  );
+
+  app.post(
+    '/auth/password-reset',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: '« Réinitialiser mon mot de passe » : identifiant et e-mail',
+        description: 'Always the same answer, whether or not the identifier and e-mail match an account.',
+        body: z.object({ identifier: z.string().trim().min(1, 'identifiant obligatoire').max(64), email: emailSchema }),
+        response: { 202: messageSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await accounts.requestPasswordReset(deps, request.body.identifier, request.body.email, request.ip);
+      return reply.code(202).send({
+        message:
+          "Si ces informations correspondent à un compte, un e-mail contenant un lien de réinitialisation vient d'être envoyé. Le lien est valable une heure.",
+      });
+    },
+  );
+
+  app.post(
+    '/auth/password-reset/confirm',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Choisir un nouveau mot de passe (lien reçu par e-mail)',
+        description: 'Works once. Ends every session of the account and confirms the change by e-mail.',
+        body: z.object({ token: tokenSchema, newPassword: passwordSchema }),
+        response: { 200: messageSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      await accounts.confirmPasswordReset(deps, request.body.token, request.body.newPassword, request.ip);
+      return { message: 'Votre mot de passe est modifié. Retournez à la page de connexion pour vous connecter.' };
+    },
+  );
+
+  app.get(
+    '/me',
+    {
+      preHandler: requireAccount,
+      schema: { tags: ['accounts'], summary: 'Mon compte', security: secured, response: { 200: accountSchema, 401: errorSchema } },
+    },
+    async (request) => accounts.viewAccount(authOf(request).account),
+  );
+
+  app.post(
+    '/me/password',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Changer de mot de passe',
+        description: 'Needs the current password. Ends the other sessions and confirms by e-mail.',
+        security: secured,
+        body: z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }),
+        response: { 200: messageSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      await accounts.changePassword(deps, authOf(request), request.body.currentPassword, request.body.newPassword);
+      return { message: 'Votre mot de passe est modifié. Vos autres sessions ont été fermées.' };
+    },
+  );
+
+  app.post(
+    '/me/email',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags: ['accounts'],
+        summary: "Changer d'adresse e-mail",
+        description: 'Needs the current password. The new address replaces the old one once its verification link is opened.',
+        security: secured,
+        body: z.object({ currentPassword: passwordSchema, newEmail: emailSchema }),
+        response: { 202: messageSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await accounts.changeEmail(deps, authOf(request), request.body.currentPassword, request.body.newEmail);
+      return reply.code(202).send({ message: 'Un lien de confirmation a été envoyé à la nouvelle adresse. Elle remplacera l’ancienne une fois confirmée.' });
+    },
+  );
+};

@@ -1,0 +1,24 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { AccountEmailRequest } from './contract.js';
+
+// E-mails may wait for an SMTP outage to end: retried without a limit, never lost.
+const { deliverAccountEmail } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
+
+const { purgeExpiredRecords } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3 },
+});
+
+/** Delivers one e-mail about an account (verification, reset, notices). */
+export async function accountEmailWorkflow(request: AccountEmailRequest): Promise<{ sent: boolean }> {
+  return deliverAccountEmail(request, workflowInfo().workflowId);
+}
+
+/** Run by a Temporal Schedule: removes expired sessions, tokens and rate-limit counters. */
+export async function purgeExpiredRecordsWorkflow(): Promise<{ sessions: number; tokens: number; rateLimits: number }> {
+  return purgeExpiredRecords();
+}
