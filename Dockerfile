@@ -6,6 +6,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY accounts accounts
 COPY api api
+COPY cli cli
 COPY activities activities
 COPY config config
 COPY db db

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { startMailCatcher } from '../../dev/mail-catcher.js';
+import { freePort } from '../../dev/ports.js';
+import { createMailer } from '../../mail/transport.js';
+import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
+import { ensurePurgeSchedule } from '../../worker/schedules.js';
+import { createDossierWorker } from '../../worker/worker.js';
+import { loggedIn } from '../support/accounts.js';
+import { eventually, startTestStack, testActivityConfig, type TestStack } from '../support/stack.js';
+
+describe('expired records and e-mail outages', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack?.close());
+
+  it('refuses an expired session in code, before any purge', async () => {
+    const user = await loggedIn(stack);
+    expect((await stack.app.inject({ method: 'GET', url: '/me', headers: user.headers })).statusCode).toBe(200);
+    await stack.database.models.Session.updateMany({ accountId: user.accountId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await stack.app.inject({ method: 'GET', url: '/me', headers: user.headers })).statusCode).toBe(401);
+  });
+
+  it('purges expired sessions, tokens and counters from a Temporal Schedule, keeping live ones', async () => {
+    const { Session, AccountToken, RateLimit } = stack.database.models;
+    const past = new Date(Date.now() - 60_000);
+    const future = new Date(Date.now() + 3_600_000);
+    const base = { accountId: 'a-1', createdAt: past, lastSeenAt: past, absoluteExpiresAt: future };
+    await Session.create([{ ...base, _id: 'expired-session', expiresAt: past }, { ...base, _id: 'live-session', expiresAt: future }]);
+    await AccountToken.create([
+      { _id: 'expired-token', accountId: 'a-1', purpose: 'resetPassword', requestId: 'r1', createdAt: past, expiresAt: past },
+      { _id: 'live-token', accountId: 'a-1', purpose: 'verifyEmail', email: 'a@example.org', requestId: 'r2', createdAt: past, expiresAt: future },
+    ]);
+    await RateLimit.create([{ _id: 'expired-window', count: 3, expiresAt: past }, { _id: 'live-window', count: 1, expiresAt: future }]);
+
+    const scheduleId = `purge-${randomUUID()}`;
+    await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId });
+    await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId }); // idempotent
+    const schedule = stack.temporal.schedule.getHandle(scheduleId);
+    try {
+      await schedule.trigger();
+      await eventually(async () => !(await Session.exists({ _id: 'expired-session' })));
+      await eventually(async () => !(await AccountToken.exists({ _id: 'expired-token' })) && !(await RateLimit.exists({ _id: 'expired-window' })));
+      expect(await Session.exists({ _id: 'live-session' })).not.toBeNull();
+      expect(await AccountToken.exists({ _id: 'live-token' })).not.toBeNull();
+      expect(await RateLimit.exists({ _id: 'live-window' })).not.toBeNull();
+    } finally {
+      await schedule.delete();
+    }
+  });
+
+  it('delays an account e-mail through an SMTP outage and delivers it once the relay is back', async () => {
+    const port = await freePort();
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'ITSRA <selection@itsra.example>' });
+    const taskQueue = `outage-${randomUUID()}`;
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const worker = await createDossierWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      activities: createActivities({ models: stack.database.models, mailer, config: testActivityConfig }),
+    });
+    const running = worker.run();
+    try {
+      const workflowId = accountEmailWorkflowId(randomUUID());
+      const handle = await stack.temporal.workflow.start('accountEmailWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ kind: 'signupOnExistingEmail', email: 'outage@example.org' }],
+      });
+      // The first attempt fails: nothing listens on the port yet.
+      await eventually(async () => {
+        const description = await handle.describe();
+        return description.raw.pendingActivities?.some((activity) => (activity.attempt ?? 0) >= 2 || activity.lastFailure);
+      });
+      const catcher = await startMailCatcher({ port });
+      try {
+        const email = await catcher.waitFor((e) => e.to.includes('outage@example.org'), 30_000);
+        expect(email.subject).toBe('Tentative de création de compte avec votre adresse');
+        expect(await handle.result()).toEqual({ sent: true });
+      } finally {
+        await catcher.close();
+      }
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      mailer.close();
+    }
+  });
+});
