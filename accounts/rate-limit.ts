@@ -31,11 +31,11 @@ export async function consumeRate(models: Pick<Models, 'RateLimit'>, rule: RateR
   const update = { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(end) } };
   let counter;
   try {
-    counter = await models.RateLimit.findOneAndUpdate({ _id: key }, update, { upsert: true, new: true }).lean();
+    counter = await models.RateLimit.findOneAndUpdate({ _id: key }, update, { upsert: true, returnDocument: 'after' }).lean();
   } catch (error) {
     // Two first hits at once: one insert wins, the other increments on retry.
     if ((error as { code?: number }).code !== 11000) throw error;
-    counter = await models.RateLimit.findOneAndUpdate({ _id: key }, update, { upsert: true, new: true }).lean();
+    counter = await models.RateLimit.findOneAndUpdate({ _id: key }, update, { upsert: true, returnDocument: 'after' }).lean();
   }
   return { allowed: (counter?.count ?? 0) <= rule.limit, retryAfterSeconds };
 }

@@ -9,7 +9,7 @@ export interface CaughtEmail {
   subject: string;
   text: string;
   headers: Map<string, unknown>;
-  /** Where the raw message was saved, when the catcher keeps files. */
+  /** Where the decoded message was saved (beside its raw .eml), when the catcher keeps files. */
   file?: string;
 }
 
@@ -63,8 +63,11 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
           if (options.directory) {
             sequence += 1;
             const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-            email.file = join(options.directory, `${stamp}-${String(sequence).padStart(4, '0')}.eml`);
-            await writeFile(email.file, raw);
+            const base = join(options.directory, `${stamp}-${String(sequence).padStart(4, '0')}`);
+            email.file = `${base}.txt`;
+            // The .eml is the message as sent (open it in a mail client); the .txt is decoded, to read as is.
+            await writeFile(`${base}.eml`, raw);
+            await writeFile(email.file, `From: ${parsed.from?.text ?? email.from}\nTo: ${email.to.join(', ')}\nSubject: ${email.subject}\n\n${email.text}`);
           }
           messages.push(email);
           options.onMessage?.(email);
