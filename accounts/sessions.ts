@@ -13,11 +13,24 @@ const SLIDE_AFTER_MS = 60_000;
 
 type SessionModels = Pick<Models, 'Session' | 'Account'>;
 
-export async function createSession(models: SessionModels, accountId: string, policy: SessionPolicy, now = new Date()) {
+export async function createSession(
+  models: SessionModels,
+  account: { _id: string; credentialsVersion?: number | null },
+  policy: SessionPolicy,
+  now = new Date(),
+) {
   const token = newSecretToken();
   const absoluteExpiresAt = new Date(now.getTime() + policy.absoluteMs);
   const expiresAt = new Date(Math.min(now.getTime() + policy.idleMs, absoluteExpiresAt.getTime()));
-  await models.Session.create({ _id: hashToken(token), accountId, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt });
+  await models.Session.create({
+    _id: hashToken(token),
+    accountId: account._id,
+    credentialsVersion: account.credentialsVersion ?? 0,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+    absoluteExpiresAt,
+  });
   return { token, expiresAt };
 }
 
@@ -27,7 +40,8 @@ export async function resolveSession(models: SessionModels, token: string, polic
   const session = await models.Session.findOne({ _id: sessionId, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } }).lean();
   if (!session) return null;
   const account = await models.Account.findById(session.accountId).lean();
-  if (!account) return null;
+  // A log-in that raced a password change may have written its session after the purge: refuse it here.
+  if (!account || (account.credentialsVersion ?? 0) !== session.credentialsVersion) return null;
   if (now.getTime() - session.lastSeenAt.getTime() > SLIDE_AFTER_MS) {
     const expiresAt = new Date(Math.min(now.getTime() + policy.idleMs, session.absoluteExpiresAt.getTime()));
     await models.Session.updateOne({ _id: sessionId }, { $set: { lastSeenAt: now, expiresAt } });

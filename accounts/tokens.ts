@@ -6,7 +6,7 @@ type TokenModels = Pick<Models, 'AccountToken'>;
 export interface IssueTokenInput {
   accountId: string;
   purpose: AccountTokenPurpose;
-  /** The request (workflow) that asks for it: a retry replaces its own token. */
+  /** The request (workflow) that asks for it, kept for tracing. */
   requestId: string;
   ttlMs: number;
   email?: string;
@@ -16,7 +16,8 @@ export interface IssueTokenInput {
 /**
  * Issues a single-use token and returns it in clear, once, for the e-mail.
  * Older tokens of the same purpose for the account stop working: only the
- * latest link is valid.
+ * latest link is valid. (So if an attempt crashes after the relay accepted
+ * its e-mail, the retry's e-mail carries the link that works.)
  */
 export async function issueAccountToken(models: TokenModels, input: IssueTokenInput): Promise<string> {
   const now = input.now ?? new Date();
@@ -34,7 +35,19 @@ export async function issueAccountToken(models: TokenModels, input: IssueTokenIn
   return token;
 }
 
-/** Takes the token out in one atomic step: it works once, and never after it expires. */
-export async function consumeAccountToken(models: TokenModels, token: string, purpose: AccountTokenPurpose, now = new Date()) {
-  return models.AccountToken.findOneAndDelete({ _id: hashToken(token), purpose, expiresAt: { $gt: now } }).lean();
+/**
+ * Takes the token out: it works once, and never after it expires. The delete
+ * decides, not the read: of parallel uses only the one whose deleteOne removed
+ * the document wins (FerretDB v1's findOneAndDelete let two of twelve win).
+ */
+export async function consumeAccountToken(models: TokenModels, token: string, purposes: AccountTokenPurpose[], now = new Date()) {
+  const found = await models.AccountToken.findOne({ _id: hashToken(token), purpose: { $in: purposes }, expiresAt: { $gt: now } }).lean();
+  if (!found) return null;
+  const { deletedCount } = await models.AccountToken.deleteOne({ _id: found._id });
+  return deletedCount === 1 ? found : null;
+}
+
+/** After a password or e-mail change, links already sent must stop working. */
+export async function revokeAccountTokens(models: TokenModels, accountId: string): Promise<void> {
+  await models.AccountToken.deleteMany({ accountId });
 }

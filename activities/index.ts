@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { issueAccountToken } from '../accounts/tokens.js';
 import { normalizeEmail, normalizeIdentifier } from '../accounts/accounts.js';
 import type { Models } from '../db/models.js';
@@ -7,7 +8,7 @@ import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
 import type { DossierView } from '../workflows/dossier/contract.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateLimit'>;
+  models: Pick<Models, 'Dossier' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot'>;
   mailer: Pick<Mailer, 'send'>;
   config: {
     publicBaseUrl: string;
@@ -51,7 +52,17 @@ export function createActivities({ models, mailer, config }: ActivityDependencie
   /** Renders, sends, records. A crash between sending and recording sends once more on retry: SMTP offers no way to make the pair atomic. */
   async function deliver(key: string, to: string, template: EmailTemplate): Promise<void> {
     const rendered = renderEmail(template, { publicBaseUrl: config.publicBaseUrl });
-    const { messageId } = await mailer.send({ to, idempotencyKey: key, ...rendered });
+    let messageId: string;
+    try {
+      ({ messageId } = await mailer.send({ to, idempotencyKey: key, ...rendered }));
+    } catch (error) {
+      // A 5xx answer is the relay's final word (unknown mailbox, refused address): retrying cannot help.
+      const responseCode = (error as { responseCode?: number }).responseCode;
+      if (responseCode !== undefined && responseCode >= 500) {
+        throw ApplicationFailure.nonRetryable(`SMTP relay refused the message: ${(error as Error).message}`, 'SmtpRejected');
+      }
+      throw error;
+    }
     await models.SentEmail.updateOne(
       { _id: key },
       { $setOnInsert: { to, subject: rendered.subject, messageId, sentAt: new Date() } },
@@ -61,7 +72,10 @@ export function createActivities({ models, mailer, config }: ActivityDependencie
 
   async function composeAccountEmail(request: AccountEmailRequest, requestId: string): Promise<{ to: string; template: EmailTemplate } | null> {
     if (request.kind === 'signupOnExistingEmail') {
-      return { to: request.email, template: { kind: 'signupOnExistingEmail', resetLink: link(frontEndPaths.resetPassword) } };
+      // The identifier lets the address's owner reset the password even if someone else opened the account.
+      const owner = await models.Account.findOne({ email: normalizeEmail(request.email) }).lean();
+      if (!owner) return null;
+      return { to: owner.email, template: { kind: 'signupOnExistingEmail', identifier: owner.identifier, resetLink: link(frontEndPaths.resetPassword) } };
     }
     if (request.kind === 'passwordReset') {
       // Both must match, as in the guide; otherwise nothing is sent and the requester is told the same thing.
@@ -87,6 +101,20 @@ export function createActivities({ models, mailer, config }: ActivityDependencie
         });
         const validUntil = new Date(Date.now() + config.emailVerificationTtlMs).toISOString();
         return { to: request.email, template: { kind: 'verifyEmail', firstName: account.firstName, link: link(frontEndPaths.verifyEmail, token), validUntil } };
+      }
+      case 'changeEmail': {
+        const token = await issueAccountToken(models, {
+          accountId: account._id,
+          purpose: 'changeEmail',
+          email: request.newEmail,
+          requestId,
+          ttlMs: config.emailVerificationTtlMs,
+        });
+        const validUntil = new Date(Date.now() + config.emailVerificationTtlMs).toISOString();
+        return {
+          to: request.newEmail,
+          template: { kind: 'confirmNewEmail', firstName: account.firstName, link: link(frontEndPaths.verifyEmail, token), validUntil },
+        };
       }
       case 'passwordResetDone':
         return { to: account.email, template: { kind: 'passwordResetDone', firstName: account.firstName } };
@@ -132,13 +160,13 @@ export function createActivities({ models, mailer, config }: ActivityDependencie
       return { sent: true };
     },
 
-    /** FerretDB has no TTL indexes: expired sessions, tokens and counters are removed here, on a schedule. */
+    /** FerretDB has no TTL indexes: expired sessions, tokens and rate-limit slots are removed here, on a schedule. */
     async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number }> {
       const now = new Date();
       const [sessions, tokens, rateLimits] = await Promise.all([
         models.Session.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { absoluteExpiresAt: { $lte: now } }] }),
         models.AccountToken.deleteMany({ expiresAt: { $lte: now } }),
-        models.RateLimit.deleteMany({ expiresAt: { $lte: now } }),
+        models.RateSlot.deleteMany({ expiresAt: { $lte: now } }),
       ]);
       return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount };
     },

@@ -15,6 +15,7 @@ import type { Database } from '../db/connection.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ApiConfig } from './config.js';
 import { registerErrorHandling } from './error-handler.js';
+import { registerOriginCheck } from './origin-check.js';
 import type { RateRules } from './rate-rules.js';
 import { accountRoutes } from './routes/accounts.js';
 import { staffRoutes } from './routes/staff.js';
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
   registerErrorHandling(app);
+  registerOriginCheck(app, deps.config.PUBLIC_BASE_URL);
 
   await app.register(fastifyCookie);
   app.decorateRequest('auth', null);
@@ -70,9 +72,10 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         description:
           "Inscription aux sélections d'une école de formation au travail social : comptes, dossiers d'inscription, service sélection. " +
           'Every error answers `{ statusCode, code, message }`: `code` is stable for programs, `message` is French for people.\n\n' +
-          'Authentication: `POST /auth/login` opens a server-side session and returns its token twice: as the HttpOnly, ' +
-          'SameSite=Lax cookie `candidature_session` (Secure under HTTPS) for browsers, and in the body for other clients, ' +
-          'which send it as `Authorization: Bearer <token>`. Log-out, a password change (other sessions) and a password reset (all sessions) end sessions on the server.',
+          'Authentication: `POST /auth/login` opens a server-side session. Browsers get it as the HttpOnly, SameSite=Lax cookie ' +
+          '`candidature_session` (`__Host-candidature_session`, Secure, under HTTPS); other clients ask with `client: "api"` for the token ' +
+          'and send it as `Authorization: Bearer <token>`. Log-out, a password change (other sessions) and a password reset (all sessions) ' +
+          'end sessions on the server. State-changing requests carrying an `Origin` other than the site’s own are refused (403).',
       },
       components: {
         securitySchemes: {

@@ -8,7 +8,18 @@ import { errors } from './errors.js';
  * browsers (Secure under HTTPS), or `Authorization: Bearer <token>` for other
  * clients. Both carry the same server-side session, revocable at any time.
  */
-export const SESSION_COOKIE = 'candidature_session';
+const SESSION_COOKIE = 'candidature_session';
+
+/**
+ * Under HTTPS the cookie is Secure and named with the __Host- prefix, which
+ * browsers accept only from this exact host, over HTTPS, for path "/": a
+ * sibling sub-domain cannot plant a session. Plain HTTP (local use) gets the
+ * bare name, which browsers would otherwise refuse.
+ */
+export function sessionCookieOf(config: { COOKIE_SECURE?: boolean | undefined; PUBLIC_BASE_URL: string }) {
+  const secure = config.COOKIE_SECURE ?? config.PUBLIC_BASE_URL.startsWith('https:');
+  return { name: secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE, secure };
+}
 
 export interface AuthContext {
   sessionId: string;
@@ -24,7 +35,7 @@ declare module 'fastify' {
 export function sessionTokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
-  return request.cookies[SESSION_COOKIE] || undefined;
+  return request.cookies[sessionCookieOf(request.server.deps.config).name] || undefined;
 }
 
 export function sessionPolicyOf(config: { SESSION_IDLE_MINUTES: number; SESSION_MAX_HOURS: number }): SessionPolicy {

@@ -19,8 +19,18 @@ export const apiConfigSchema = z.object({
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(12),
   /** Secure cookies need HTTPS; unset, it follows PUBLIC_BASE_URL's scheme. */
   COOKIE_SECURE: booleanFlag.optional(),
-  /** Behind a reverse proxy, trust its X-Forwarded-For for the client address used by rate limits. */
-  TRUST_PROXY: booleanFlag.default(false),
+  /**
+   * Behind reverse proxies: their addresses or ranges ("10.0.0.0/8", or the
+   * names "loopback", "uniquelocal"), comma-separated, so rate limits see the
+   * real client. Never "true": trusting every X-Forwarded-For lets any client
+   * pick its own address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|[0-9a-zA-Z.:/]+(,[0-9a-zA-Z.:/]+)*)$/, 'false, or comma-separated proxy addresses or ranges')
+    .refine((value) => value !== 'true', 'must name the proxies, not "true"')
+    .default('false')
+    .transform((value): false | string[] => (value === 'false' ? false : value.split(','))),
 });
 
 export type ApiConfig = Readonly<z.output<typeof apiConfigSchema>>;

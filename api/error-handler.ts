@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type ErrorBody } from './errors.js';
+import { AppError, type ErrorBody, errors } from './errors.js';
+import { isTemporalUnavailable } from './services/temporal-calls.js';
 
 /**
  * The one place that turns errors into responses. Validation errors become 400
@@ -22,6 +23,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof AppError) {
       void reply.headers(error.headers);
       body = { statusCode: error.statusCode, code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
+    } else if (isTemporalUnavailable(error)) {
+      const unavailable = errors.workflowUnavailable();
+      body = { statusCode: unavailable.statusCode, code: unavailable.code, message: unavailable.message };
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       body = {
         statusCode: 400,

@@ -17,5 +17,8 @@ export const idSchema = z.string().regex(/^[A-Za-z0-9:_-]{1,128}$/, 'identifiant
 
 export const dossierStatusSchema = z.enum(DOSSIER_STATUSES);
 
+/** "dossier:<selectionId>:<candidateId>", as built by dossierWorkflowId; nothing else is a dossier. */
+export const dossierIdSchema = z.string().regex(/^dossier:[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}$/, 'identifiant de dossier invalide');
+
 /** OpenAPI security of routes that need a session: the cookie or a bearer token. */
 export const sessionSecurity: { [scheme: string]: string[] }[] = [{ sessionCookie: [] }, { bearer: [] }];

@@ -86,6 +86,8 @@ const accountSchema = new Schema(
     trainingIds: { type: [String], default: [] },
     /** PHC string: "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>". */
     passwordHash: { type: String, required: true },
+    /** Raised with every password change: a session made under an older value is refused. */
+    credentialsVersion: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
@@ -94,6 +96,8 @@ const accountSchema = new Schema(
 const sessionSchema = new Schema({
   _id: { type: String, required: true }, // sha256(token), hex
   accountId: { type: String, required: true, index: true },
+  /** The account's credentialsVersion at log-in. */
+  credentialsVersion: { type: Number, required: true },
   createdAt: { type: Date, required: true },
   lastSeenAt: { type: Date, required: true },
   /** Idle expiry, pushed forward while the session is used. */
@@ -103,7 +107,7 @@ const sessionSchema = new Schema({
 });
 sessionSchema.index({ expiresAt: 1 });
 
-export const ACCOUNT_TOKEN_PURPOSES = ['verifyEmail', 'resetPassword'] as const;
+export const ACCOUNT_TOKEN_PURPOSES = ['verifyEmail', 'changeEmail', 'resetPassword'] as const;
 export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
 
 /** A single-use link sent by e-mail; stored as a hash, removed when used. */
@@ -111,7 +115,7 @@ const accountTokenSchema = new Schema({
   _id: { type: String, required: true }, // sha256(token), hex
   accountId: { type: String, required: true, index: true },
   purpose: { type: String, required: true, enum: ACCOUNT_TOKEN_PURPOSES },
-  /** For verifyEmail: the address being verified (a new one when the e-mail is changed). */
+  /** For verifyEmail and changeEmail: the address being verified. */
   email: { type: String },
   /** The request that issued it: a retried activity replaces its own token, never another's. */
   requestId: { type: String, required: true, unique: true },
@@ -119,10 +123,14 @@ const accountTokenSchema = new Schema({
   expiresAt: { type: Date, required: true, index: true },
 });
 
-/** Fixed-window counters for abuse limits, shared by every API process. */
-const rateLimitSchema = new Schema({
-  _id: { type: String, required: true }, // "<rule>:<subject>:<window start>"
-  count: { type: Number, required: true },
+/**
+ * Abuse limits, shared by every API process: a window of `limit` numbered
+ * slots, each taken by inserting its document. Slots rather than a counter:
+ * FerretDB v1 loses concurrent $inc updates (12 parallel increments left a
+ * count of 2), while a unique _id lets exactly one insert take each slot.
+ */
+const rateSlotSchema = new Schema({
+  _id: { type: String, required: true }, // "<rule>:<hashed subject>:<window start>:<slot number>"
   expiresAt: { type: Date, required: true, index: true },
 });
 
@@ -141,7 +149,7 @@ export function createModels(connection: Connection) {
     Account: connection.model('Account', accountSchema, 'accounts'),
     Session: connection.model('Session', sessionSchema, 'sessions'),
     AccountToken: connection.model('AccountToken', accountTokenSchema, 'account_tokens'),
-    RateLimit: connection.model('RateLimit', rateLimitSchema, 'rate_limits'),
+    RateSlot: connection.model('RateSlot', rateSlotSchema, 'rate_slots'),
   };
 }
 

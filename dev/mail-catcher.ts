@@ -28,6 +28,8 @@ export interface MailCatcherOptions {
   /** Folder where each message is kept as an .eml file; none when omitted. */
   directory?: string;
   onMessage?: (email: CaughtEmail) => void;
+  /** Recipients answered "550 mailbox unavailable", as a relay refuses an unknown address (tests). */
+  rejectRecipient?: (address: string) => boolean;
 }
 
 /**
@@ -46,6 +48,13 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRecipient?.(address.address)) {
+        callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));

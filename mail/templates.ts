@@ -8,11 +8,12 @@ import { formatParisDateTime } from '../domain/paris-time.js';
 export type EmailTemplate =
   | { kind: 'dossierOpened'; trainingTitle: string; closesAt: string }
   | { kind: 'verifyEmail'; firstName: string; link: string; validUntil: string }
+  | { kind: 'confirmNewEmail'; firstName: string; link: string; validUntil: string }
   | { kind: 'passwordReset'; firstName: string; identifier: string; link: string; validUntil: string }
   | { kind: 'passwordResetDone'; firstName: string }
   | { kind: 'passwordChanged'; firstName: string }
   | { kind: 'emailChanged'; firstName: string; newEmail: string }
-  | { kind: 'signupOnExistingEmail'; resetLink: string };
+  | { kind: 'signupOnExistingEmail'; identifier: string; resetLink: string };
 
 export interface RenderedEmail {
   subject: string;
@@ -55,6 +56,20 @@ export function renderEmail(template: EmailTemplate, context: RenderContext): Re
           '',
           `Ce lien ne sert qu'une fois et expire le ${formatParisDateTime(template.validUntil)} (heure de Paris).`,
           "Vous pouvez remplir vos dossiers dès maintenant ; l'adresse doit être confirmée avant de déclarer un dossier complet, car le service sélection vous écrira à cette adresse.",
+          '',
+          NOT_YOU,
+        ),
+      };
+    case 'confirmNewEmail':
+      return {
+        subject: 'Confirmez votre nouvelle adresse e-mail',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          'Vous avez demandé que cette adresse devienne celle de votre compte. Pour le confirmer, ouvrez ce lien :',
+          template.link,
+          '',
+          `Ce lien ne sert qu'une fois et expire le ${formatParisDateTime(template.validUntil)} (heure de Paris). Tant qu'il n'est pas ouvert, votre ancienne adresse reste en usage.`,
           '',
           NOT_YOU,
         ),
@@ -115,7 +130,7 @@ export function renderEmail(template: EmailTemplate, context: RenderContext): Re
           '',
           "Quelqu'un a voulu créer un compte avec votre adresse e-mail, qui est déjà celle d'un compte existant. Aucun nouveau compte n'a été créé.",
           '',
-          `Si c'était vous et que vous avez oublié votre mot de passe, vous pouvez le réinitialiser : ${template.resetLink}`,
+          `Votre identifiant est « ${template.identifier} ». Si c'était vous et que vous avez oublié votre mot de passe, vous pouvez le réinitialiser : ${template.resetLink}`,
           '',
           "Sinon, ignorez ce message.",
         ),

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.js';
-import { authOf, requireAccount, SESSION_COOKIE, sessionPolicyOf } from '../auth.js';
+import { authOf, requireAccount, sessionCookieOf, sessionPolicyOf } from '../auth.js';
 import { defaultRateRules } from '../rate-rules.js';
 import { errorSchema, sessionSecurity } from '../schemas.js';
 import * as accounts from '../services/accounts.js';
@@ -41,6 +41,7 @@ function serviceDeps(app: FastifyInstance): accounts.AccountServiceDeps {
     models: database.models,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    temporalTimeoutMs: config.WORKFLOW_UPDATE_TIMEOUT_MS,
     sessionPolicy: sessionPolicyOf(config),
     rateRules: { ...defaultRateRules, ...rateRules },
   };
@@ -49,12 +50,12 @@ function serviceDeps(app: FastifyInstance): accounts.AccountServiceDeps {
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps = serviceDeps(app);
   const { config } = app.deps;
-  const secureCookie = config.COOKIE_SECURE ?? config.PUBLIC_BASE_URL.startsWith('https:');
+  const cookie = sessionCookieOf(config);
 
   const setSessionCookie = (reply: FastifyReply, token: string) =>
-    reply.setCookie(SESSION_COOKIE, token, {
+    reply.setCookie(cookie.name, token, {
       httpOnly: true,
-      secure: secureCookie,
+      secure: cookie.secure,
       sameSite: 'lax',
       path: '/',
       maxAge: config.SESSION_MAX_HOURS * 3600,
@@ -93,15 +94,23 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['accounts'],
         summary: '« Connexion » : identifiant (ou e-mail) et mot de passe',
-        description: 'Opens a session: cookie for browsers, token in the body for other clients (see the API description).',
-        body: z.object({ login: z.string().trim().min(1, 'identifiant obligatoire').max(254), password: passwordSchema }),
-        response: { 200: z.object({ account: accountSchema, token: z.string(), expiresAt: z.iso.datetime() }), ...errorResponses },
+        description:
+          'Opens a session. `client: "browser"` (the default) sets the HttpOnly cookie and keeps the token out of the body, ' +
+          'where page scripts could read it; `client: "api"` returns the token for an `Authorization: Bearer` header and sets no cookie.',
+        body: z.object({
+          login: z.string().trim().min(1, 'identifiant obligatoire').max(254),
+          password: passwordSchema,
+          client: z.enum(['browser', 'api']).default('browser'),
+        }),
+        response: { 200: z.object({ account: accountSchema, token: z.string().optional(), expiresAt: z.iso.datetime() }), ...errorResponses },
       },
     },
     async (request, reply) => {
       const session = await accounts.logIn(deps, request.body.login, request.body.password, request.ip);
+      const expiresAt = session.expiresAt.toISOString();
+      if (request.body.client === 'api') return { account: session.account, token: session.token, expiresAt };
       setSessionCookie(reply, session.token);
-      return { account: session.account, token: session.token, expiresAt: session.expiresAt.toISOString() };
+      return { account: session.account, expiresAt };
     },
   );
 
@@ -113,7 +122,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await accounts.logOut(deps, authOf(request).sessionId);
-      return reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204).send(null);
+      return reply.clearCookie(cookie.name, { path: '/', secure: cookie.secure }).code(204).send(null);
     },
   );
 

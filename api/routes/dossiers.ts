@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf, requireAccount, requireCandidate } from '../auth.js';
-import { dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
+import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
 import { openDossier, readDossier } from '../services/dossiers.js';
 
 const candidateSchema = z.object({ id: z.string(), email: z.string(), firstName: z.string(), lastName: z.string() });
@@ -20,7 +20,12 @@ const dossierSchema = z
   .meta({ id: 'Dossier' });
 
 export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
-  const dossierDeps = () => ({ models: app.deps.database.models, temporal: app.deps.temporal, taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE });
+  const dossierDeps = () => ({
+    models: app.deps.database.models,
+    temporal: app.deps.temporal,
+    taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE,
+    temporalTimeoutMs: app.deps.config.WORKFLOW_UPDATE_TIMEOUT_MS,
+  });
 
   app.post(
     '/selections/:selectionId/dossiers',
@@ -52,7 +57,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "L'état d'un dossier",
         description: "A candidate reads only their own dossiers, an office its trainings' dossiers; anything else is a 404.",
         security: sessionSecurity,
-        params: z.object({ dossierId: idSchema }),
+        params: z.object({ dossierId: dossierIdSchema }),
         response: { 200: dossierSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
       },
       preHandler: requireAccount,

@@ -44,7 +44,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     async (_request, reply) => {
       const { temporal, database, mailer } = app.deps;
       const [temporalPart, databasePart, smtpPart] = await Promise.all([
-        probe(() => temporal.workflowService.getSystemInfo({})),
+        // A gRPC deadline too, so the call itself ends instead of retrying behind the timeout.
+        probe(() => temporal.withDeadline(Date.now() + PART_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
         probe(() => database.ping()),
         probe(() => mailer.verify()),
       ]);

@@ -1,23 +1,26 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { AccountConflictError, createAccount, normalizeEmail, normalizeIdentifier } from '../../accounts/accounts.js';
-import { checkRate, consumeRate, type RateRule } from '../../accounts/rate-limit.js';
+import { consumeRate, type RateDecision, type RateRule, refundRate } from '../../accounts/rate-limit.js';
 import { createSession, endAllSessions, endSession, type SessionPolicy } from '../../accounts/sessions.js';
-import { consumeAccountToken } from '../../accounts/tokens.js';
+import { consumeAccountToken, revokeAccountTokens } from '../../accounts/tokens.js';
 import { hashToken } from '../../accounts/secrets.js';
 import type { AccountRecord, Models } from '../../db/models.js';
 import { judgePassword } from '../../domain/password-policy.js';
-import { hashPassword, passwordDecoyHash, verifyPassword } from '../../domain/password.js';
+import { hashPassword, type PasswordCheck, passwordDecoyHash, verifyPassword } from '../../domain/password.js';
 import { type AccountEmailRequest, accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
 import type { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
 import type { AuthContext } from '../auth.js';
 import { errors } from '../errors.js';
+import { callTemporal } from './temporal-calls.js';
 import type { RateRules } from '../rate-rules.js';
 
 export interface AccountServiceDeps {
   models: Models;
   temporal: Client;
   taskQueue: string;
+  /** How long a call to Temporal may take before the API answers 503. */
+  temporalTimeoutMs: number;
   sessionPolicy: SessionPolicy;
   rateRules: RateRules;
 }
@@ -46,18 +49,45 @@ export function viewAccount(account: AccountRecord & { _id: string }): AccountVi
   };
 }
 
-async function limit(deps: AccountServiceDeps, rule: RateRule, subject: string): Promise<void> {
+async function limit(deps: AccountServiceDeps, rule: RateRule, subject: string): Promise<RateDecision> {
   const decision = await consumeRate(deps.models, rule, subject);
   if (!decision.allowed) throw errors.tooManyRequests(decision.retryAfterSeconds);
+  return decision;
+}
+
+/**
+ * Checks a password under the failures-per-account limit. The attempt is
+ * counted before the check, so parallel guesses cannot pass the limit, and
+ * given back when the password is right. An unknown account is keyed by what
+ * was typed and checked against a decoy hash: same limit, same time.
+ */
+async function checkPasswordLimited(deps: AccountServiceDeps, subject: string, password: string, storedHash: string | undefined): Promise<PasswordCheck> {
+  const attempt = await limit(deps, deps.rateRules.loginFailuresPerAccount, subject);
+  const check = await verifyPassword(password, storedHash ?? (await passwordDecoyHash()));
+  if (check.valid) await refundRate(deps.models, attempt);
+  return check;
+}
+
+/** Raises the account's credentialsVersion: every session opened before is refused from now on. */
+async function setPassword(deps: AccountServiceDeps, accountId: string, password: string): Promise<number> {
+  const updated = await deps.models.Account.findOneAndUpdate(
+    { _id: accountId },
+    { $set: { passwordHash: await hashPassword(password) }, $inc: { credentialsVersion: 1 } },
+    { returnDocument: 'after' },
+  ).lean();
+  await revokeAccountTokens(deps.models, accountId);
+  return updated?.credentialsVersion ?? 0;
 }
 
 /** Hands an e-mail to Temporal: delivered by an activity, retried through any SMTP outage. */
 async function requestAccountEmail(deps: AccountServiceDeps, request: AccountEmailRequest): Promise<void> {
-  await deps.temporal.workflow.start<typeof accountEmailWorkflow>('accountEmailWorkflow', {
-    workflowId: accountEmailWorkflowId(randomUUID()),
-    taskQueue: deps.taskQueue,
-    args: [request],
-  });
+  await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+    deps.temporal.workflow.start<typeof accountEmailWorkflow>('accountEmailWorkflow', {
+      workflowId: accountEmailWorkflowId(randomUUID()),
+      taskQueue: deps.taskQueue,
+      args: [request],
+    }),
+  );
 }
 
 function assertStrongPassword(password: string, personal: string[], field: string): void {
@@ -85,33 +115,33 @@ export interface SignUpInput {
 export async function signUp(deps: AccountServiceDeps, input: SignUpInput, clientIp: string): Promise<void> {
   await limit(deps, deps.rateRules.signupPerClient, clientIp);
   assertStrongPassword(input.password, personalWords(input), 'body.password');
+  const email = normalizeEmail(input.email);
   try {
     const { id } = await createAccount(deps.models, { ...input, role: 'candidate' });
-    await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: id, email: normalizeEmail(input.email) });
+    await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: id, email });
   } catch (error) {
     if (!(error instanceof AccountConflictError)) throw error;
     if (error.field === 'identifier') throw errors.identifierTaken();
-    await requestAccountEmail(deps, { kind: 'signupOnExistingEmail', email: normalizeEmail(input.email) });
+    // Bounded per address so nobody can flood a mailbox through this form; silently, like the rest of this branch.
+    if ((await consumeRate(deps.models, deps.rateRules.signupNoticePerEmail, email)).allowed) {
+      await requestAccountEmail(deps, { kind: 'signupOnExistingEmail', email });
+    }
   }
 }
 
 /** Log-in by identifier or e-mail. Unknown accounts cost the same time as wrong passwords. */
 export async function logIn(deps: AccountServiceDeps, login: string, password: string, clientIp: string) {
   await limit(deps, deps.rateRules.loginPerClient, clientIp);
-  const subject = login.includes('@') ? normalizeEmail(login) : normalizeIdentifier(login);
-  const failures = await checkRate(deps.models, deps.rateRules.loginFailuresPerAccount, subject);
-  if (!failures.allowed) throw errors.tooManyRequests(failures.retryAfterSeconds);
-
-  const account = await deps.models.Account.findOne(login.includes('@') ? { email: subject } : { identifier: subject }).lean();
-  const check = await verifyPassword(password, account?.passwordHash ?? (await passwordDecoyHash()));
-  if (!account || !check.valid) {
-    await consumeRate(deps.models, deps.rateRules.loginFailuresPerAccount, subject);
-    throw errors.invalidCredentials();
-  }
+  const typed = login.includes('@') ? normalizeEmail(login) : normalizeIdentifier(login);
+  const account = await deps.models.Account.findOne(login.includes('@') ? { email: typed } : { identifier: typed }).lean();
+  // One counter per account, whether it is named by identifier or by e-mail.
+  const subject = account ? `account:${account._id}` : `typed:${typed}`;
+  const check = await checkPasswordLimited(deps, subject, password, account?.passwordHash);
+  if (!check.valid || !account) throw errors.invalidCredentials();
   if (check.needsRehash) {
     await deps.models.Account.updateOne({ _id: account._id }, { $set: { passwordHash: await hashPassword(password) } });
   }
-  const session = await createSession(deps.models, account._id, deps.sessionPolicy);
+  const session = await createSession(deps.models, account, deps.sessionPolicy);
   return { ...session, account: viewAccount(account) };
 }
 
@@ -129,7 +159,7 @@ export async function resendEmailVerification(deps: AccountServiceDeps, auth: Au
 /** The link of a verification e-mail: confirms the address, or switches to the new one after a change. */
 export async function confirmEmail(deps: AccountServiceDeps, token: string, clientIp: string): Promise<AccountView> {
   await limit(deps, deps.rateRules.tokenPerClient, clientIp);
-  const used = await consumeAccountToken(deps.models, token, 'verifyEmail');
+  const used = await consumeAccountToken(deps.models, token, ['verifyEmail', 'changeEmail']);
   if (!used?.email) throw errors.invalidToken();
   const before = await deps.models.Account.findById(used.accountId).lean();
   if (!before) throw errors.invalidToken();
@@ -140,6 +170,8 @@ export async function confirmEmail(deps: AccountServiceDeps, token: string, clie
     throw error;
   }
   if (before.email !== used.email) {
+    // Links already sent to the old mailbox (a reset, say) must not outlive the change.
+    await revokeAccountTokens(deps.models, before._id);
     await requestAccountEmail(deps, { kind: 'emailChanged', accountId: before._id, previousEmail: before.email });
   }
   return viewAccount({ ...before, email: used.email, emailVerifiedAt: new Date() });
@@ -152,7 +184,8 @@ export async function confirmEmail(deps: AccountServiceDeps, token: string, clie
  */
 export async function requestPasswordReset(deps: AccountServiceDeps, identifier: string, email: string, clientIp: string): Promise<void> {
   await limit(deps, deps.rateRules.resetPerClient, clientIp);
-  await limit(deps, deps.rateRules.resetPerAccount, normalizeIdentifier(identifier));
+  // Keyed on the pair, so knowing someone's identifier is not enough to block their resets.
+  await limit(deps, deps.rateRules.resetPerAccount, `${normalizeIdentifier(identifier)} ${normalizeEmail(email)}`);
   await requestAccountEmail(deps, { kind: 'passwordReset', identifier: normalizeIdentifier(identifier), email: normalizeEmail(email) });
 }
 
@@ -164,29 +197,33 @@ export async function confirmPasswordReset(deps: AccountServiceDeps, token: stri
   const account = pending ? await deps.models.Account.findById(pending.accountId).lean() : null;
   if (!account) throw errors.invalidToken();
   assertStrongPassword(newPassword, personalWords(account), 'body.newPassword');
-  if (!(await consumeAccountToken(deps.models, token, 'resetPassword'))) throw errors.invalidToken();
+  if (!(await consumeAccountToken(deps.models, token, ['resetPassword']))) throw errors.invalidToken();
 
-  await deps.models.Account.updateOne({ _id: account._id }, { $set: { passwordHash: await hashPassword(newPassword) } });
+  await setPassword(deps, account._id, newPassword);
   await endAllSessions(deps.models, account._id);
   await requestAccountEmail(deps, { kind: 'passwordResetDone', accountId: account._id });
 }
 
-async function assertCurrentPassword(auth: AuthContext, currentPassword: string): Promise<void> {
-  if (!(await verifyPassword(currentPassword, auth.account.passwordHash)).valid) throw errors.currentPasswordInvalid();
+/** Under the same failures limit as log-in: a stolen session cannot guess the password. */
+async function assertCurrentPassword(deps: AccountServiceDeps, auth: AuthContext, currentPassword: string): Promise<void> {
+  if (!(await checkPasswordLimited(deps, `account:${auth.account._id}`, currentPassword, auth.account.passwordHash)).valid) {
+    throw errors.currentPasswordInvalid();
+  }
 }
 
 /** Keeps this session, ends the others. */
 export async function changePassword(deps: AccountServiceDeps, auth: AuthContext, currentPassword: string, newPassword: string): Promise<void> {
-  await assertCurrentPassword(auth, currentPassword);
+  await assertCurrentPassword(deps, auth, currentPassword);
   assertStrongPassword(newPassword, personalWords(auth.account), 'body.newPassword');
-  await deps.models.Account.updateOne({ _id: auth.account._id }, { $set: { passwordHash: await hashPassword(newPassword) } });
+  const credentialsVersion = await setPassword(deps, auth.account._id, newPassword);
+  await deps.models.Session.updateOne({ _id: auth.sessionId }, { $set: { credentialsVersion } });
   await endAllSessions(deps.models, auth.account._id, auth.sessionId);
   await requestAccountEmail(deps, { kind: 'passwordChanged', accountId: auth.account._id });
 }
 
 /** The new address replaces the old one only once its link is opened. */
 export async function changeEmail(deps: AccountServiceDeps, auth: AuthContext, currentPassword: string, newEmail: string): Promise<void> {
-  await assertCurrentPassword(auth, currentPassword);
+  await assertCurrentPassword(deps, auth, currentPassword);
   await limit(deps, deps.rateRules.verificationPerAccount, auth.account._id);
-  await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: auth.account._id, email: normalizeEmail(newEmail) });
+  await requestAccountEmail(deps, { kind: 'changeEmail', accountId: auth.account._id, newEmail: normalizeEmail(newEmail) });
 }

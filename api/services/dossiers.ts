@@ -1,4 +1,4 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
 import {
   type Candidate,
@@ -10,11 +10,14 @@ import {
 import type { dossierWorkflow } from '../../workflows/dossier/workflow.js';
 import { errors } from '../errors.js';
 import { isSelectionOpen } from './selections.js';
+import { callTemporal } from './temporal-calls.js';
 
 interface DossierServiceDeps {
   models: Pick<Models, 'Selection' | 'Training'>;
   temporal: Client;
   taskQueue: string;
+  /** How long a call to Temporal may take before the API answers 503. */
+  temporalTimeoutMs: number;
 }
 
 /**
@@ -30,7 +33,8 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
   if (!training) throw errors.selectionNotFound();
 
   const workflowId = dossierWorkflowId(selection._id, candidate.id);
-  await deps.temporal.workflow.start<typeof dossierWorkflow>('dossierWorkflow', {
+  await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+    deps.temporal.workflow.start<typeof dossierWorkflow>('dossierWorkflow', {
     workflowId,
     taskQueue: deps.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -40,7 +44,8 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
       { key: searchAttributes.selection, value: selection._id },
       { key: searchAttributes.candidate, value: candidate.id },
     ],
-  });
+    }),
+  );
   return { dossierId: workflowId };
 }
 
@@ -58,9 +63,10 @@ export interface Reader {
 export async function readDossier(deps: DossierServiceDeps, dossierId: string, reader: Reader): Promise<DossierView> {
   let dossier: DossierView;
   try {
-    dossier = await deps.temporal.workflow.getHandle(dossierId).query(getDossierQuery);
+    dossier = await callTemporal(deps.temporal, deps.temporalTimeoutMs, () => deps.temporal.workflow.getHandle(dossierId).query(getDossierQuery));
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw errors.dossierNotFound();
+    // Not found, or not a dossier workflow at all (no such query): the same 404 either way.
+    if (error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError) throw errors.dossierNotFound();
     throw error;
   }
   if (!(await mayRead(deps, dossier, reader))) throw errors.dossierNotFound();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../accounts/secrets.js';
 import type { CaughtEmail } from '../../dev/mail-catcher.js';
 import { loggedIn, STRONG_PASSWORD } from '../support/accounts.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { eventually, PUBLIC_BASE_URL, startTestStack, type TestStack } from '../support/stack.js';
 
 /** The token of the first link in an e-mail, as the front-end page would read it from its URL. */
 function tokenIn(email: CaughtEmail, path: string): string {
@@ -29,7 +29,7 @@ describe('accounts: sign-up, log-in, forgotten password', () => {
   const post = (url: string, payload?: object, headers: Record<string, string> = {}) =>
     stack.app.inject({ method: 'POST', url, ...(payload ? { payload } : {}), headers });
   const get = (url: string, headers: Record<string, string> = {}) => stack.app.inject({ method: 'GET', url, headers });
-  const logIn = (login: string, password: string) => post('/auth/login', { login, password });
+  const logIn = (login: string, password: string) => post('/auth/login', { login, password, client: 'api' });
   const signUp = async (person: ReturnType<typeof newPerson>) => {
     const response = await post('/auth/signup', person);
     expect(response.statusCode, response.body).toBe(202);
@@ -68,13 +68,15 @@ describe('accounts: sign-up, log-in, forgotten password', () => {
     expect(me.json().emailVerified).toBe(true);
   });
 
-  it('logs in with the e-mail too, sets a safe session cookie, and logs out for good', async () => {
+  it('logs in with the e-mail too, sets a safe session cookie kept out of the body, and logs out for good', async () => {
     const person = newPerson();
     await signUp(person);
-    const login = await logIn(person.email.toUpperCase(), person.password);
+    const login = await post('/auth/login', { login: person.email.toUpperCase(), password: person.password });
     expect(login.statusCode).toBe(200);
+    expect(login.json().token).toBeUndefined();
     const cookie = login.cookies.find((c) => c.name === 'candidature_session');
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', value: login.json().token });
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookie?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The test base URL is http://, so the cookie is not marked Secure; under https it is (COOKIE_SECURE).
     expect(cookie?.secure).toBeFalsy();
 
@@ -125,6 +127,7 @@ describe('accounts: sign-up, log-in, forgotten password', () => {
     expect(sameEmail.json()).toEqual(brandNew.json());
     const notice = await stack.catcher.waitFor((e) => e.to.includes(person.email) && e.subject === 'Tentative de création de compte avec votre adresse');
     expect(notice.text).toContain('Aucun nouveau compte');
+    expect(notice.text).toContain(`Votre identifiant est « ${person.identifier} »`);
     expect(await stack.database.models.Account.exists({ identifier: fresh.identifier })).toBeNull();
   });
 
@@ -204,6 +207,58 @@ describe('accounts: sign-up, log-in, forgotten password', () => {
     expect(notice.text).toContain(newEmail);
   });
 
+  it('kills links already sent when the password or the e-mail changes', async () => {
+    const person = newPerson();
+    await signUp(person);
+    const token = (await logIn(person.identifier, person.password)).json().token as string;
+    const auth = { authorization: `Bearer ${token}` };
+
+    // A change of address is pending, then the password is reset: the pending link must die.
+    expect((await post('/me/email', { currentPassword: person.password, newEmail: `attacker-${person.email}` }, auth)).statusCode).toBe(202);
+    const changeLink = tokenIn(await stack.catcher.waitFor((e) => e.to.includes(`attacker-${person.email}`)), '/verification-email');
+    await post('/auth/password-reset', { identifier: person.identifier, email: person.email });
+    const resetMail = await stack.catcher.waitFor((e) => e.to.includes(person.email) && e.subject === 'Réinitialisation de votre mot de passe');
+    expect((await post('/auth/password-reset/confirm', { token: tokenIn(resetMail, '/reinitialisation-mot-de-passe'), newPassword: 'la nouvelle phrase du matin' })).statusCode).toBe(200);
+    expect((await post('/auth/email-verification/confirm', { token: changeLink })).statusCode).toBe(400);
+
+    // A reset link is pending, then the password is changed: the reset link must die.
+    const session = (await logIn(person.identifier, 'la nouvelle phrase du matin')).json().token as string;
+    await post('/auth/password-reset', { identifier: person.identifier, email: person.email });
+    const pending = await eventually(async () => {
+      const mails = stack.catcher.messages.filter((e) => e.to.includes(person.email) && e.subject === 'Réinitialisation de votre mot de passe');
+      return mails.length === 2 ? mails[1] : undefined;
+    });
+    const changed = await post('/me/password', { currentPassword: 'la nouvelle phrase du matin', newPassword: 'encore une autre phrase longue' }, { authorization: `Bearer ${session}` });
+    expect(changed.statusCode).toBe(200);
+    expect((await post('/auth/password-reset/confirm', { token: tokenIn(pending, '/reinitialisation-mot-de-passe'), newPassword: 'phrase du pirate malin' })).statusCode).toBe(400);
+  });
+
+  it('refuses a session opened under an older password even if it escaped the purge', async () => {
+    const user = await loggedIn(stack);
+    await stack.database.models.Account.updateOne({ _id: user.accountId }, { $inc: { credentialsVersion: 1 } });
+    expect((await get('/me', user.headers)).statusCode).toBe(401);
+  });
+
+  it('refuses state-changing requests sent by a browser from another site', async () => {
+    const person = newPerson();
+    await signUp(person);
+    const crossSite = await stack.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { origin: 'https://evil.example' },
+      payload: { login: person.identifier, password: person.password },
+    });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.json()).toMatchObject({ code: 'CROSS_ORIGIN_REFUSED' });
+    const sameSite = await stack.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { origin: new URL(PUBLIC_BASE_URL).origin },
+      payload: { login: person.identifier, password: person.password },
+    });
+    expect(sameSite.statusCode).toBe(200);
+  });
+
   it('keeps candidates out of staff routes (403) and anonymous users out of both (401)', async () => {
     const candidate = await loggedIn(stack);
     const forbidden = await get('/staff/selections', candidate.headers);
@@ -246,13 +301,14 @@ describe('accounts: abuse limits', () => {
 
   it('answers 429 with Retry-After after five failed log-ins, the same for existing and unknown accounts', async () => {
     const user = await loggedIn(stack);
-    for (const login of [user.identifier, 'ghost-account']) {
-      for (let attempt = 0; attempt < 5; attempt += 1) {
-        expect((await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login, password: 'wrong password!' } })).statusCode).toBe(401);
-      }
-    }
-    const locked = await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login: user.identifier, password: STRONG_PASSWORD } });
-    const ghost = await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login: 'ghost-account', password: 'x' } });
+    const attempt = (login: string, password = 'wrong password!') =>
+      stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login, password, client: 'api' } });
+    // Identifier and e-mail name one account: their failures add up.
+    for (const login of [user.identifier, user.email, user.identifier, user.email, user.identifier]) expect((await attempt(login)).statusCode).toBe(401);
+    for (let i = 0; i < 5; i += 1) expect((await attempt('ghost-account')).statusCode).toBe(401);
+
+    const locked = await attempt(user.email, STRONG_PASSWORD);
+    const ghost = await attempt('ghost-account', 'x');
     expect(locked.statusCode).toBe(429);
     expect(ghost.statusCode).toBe(429);
     expect(locked.json()).toEqual(ghost.json());
@@ -260,7 +316,29 @@ describe('accounts: abuse limits', () => {
     expect(locked.json().message).toMatch(/^Trop de tentatives\. Réessayez dans \d+ minutes?\.$/);
   });
 
-  it('limits reset requests per identifier without saying whether it exists', async () => {
+  it('does not let parallel guesses slip past the limit', async () => {
+    const user = await loggedIn(stack);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login: user.identifier, password: 'wrong password!', client: 'api' } }),
+      ),
+    );
+    const statuses = answers.map((a) => a.statusCode);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('counts wrong current passwords against the same limit', async () => {
+    const user = await loggedIn(stack);
+    for (let i = 0; i < 5; i += 1) {
+      const wrong = await stack.app.inject({ method: 'POST', url: '/me/password', headers: user.headers, payload: { currentPassword: 'guess', newPassword: 'nouvelle phrase très longue' } });
+      expect(wrong.statusCode).toBe(400);
+    }
+    const blocked = await stack.app.inject({ method: 'POST', url: '/me/password', headers: user.headers, payload: { currentPassword: STRONG_PASSWORD, newPassword: 'nouvelle phrase très longue' } });
+    expect(blocked.statusCode).toBe(429);
+  });
+
+  it('limits reset requests per identifier and e-mail without saying whether they exist', async () => {
     const answers: number[] = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
       answers.push((await stack.app.inject({ method: 'POST', url: '/auth/password-reset', payload: { identifier: 'someone', email: 'someone@example.org' } })).statusCode);

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { Database } from '../../db/connection.js';
@@ -14,7 +15,7 @@ describe('activities on the real database and SMTP server', () => {
 
   beforeAll(async () => {
     database = await connectTestDatabase();
-    catcher = await startMailCatcher({ port: 0 });
+    catcher = await startMailCatcher({ port: 0, rejectRecipient: (address) => address.startsWith('refused') });
     mailer = createMailer({ smtpUrl: catcher.url, from: 'ITSRA <selection@itsra.example>' });
     activities = createActivities({ models: database.models, mailer, config: testActivityConfig });
   });
@@ -59,6 +60,17 @@ describe('activities on the real database and SMTP server', () => {
     await catcher.waitFor((e) => e.to.includes('paul@example.org'));
     expect(catcher.messages.filter((e) => e.to.includes('paul@example.org'))).toHaveLength(1);
     expect(await database.models.SentEmail.countDocuments({ _id: input.idempotencyKey })).toBe(1);
+  });
+
+  it('gives up at once, without retrying, on an address the relay refuses', async () => {
+    const attempt = activities.sendEmail({
+      idempotencyKey: 'dossier:me-2027:c-9:opened',
+      to: 'refused@example.org',
+      template: { kind: 'dossierOpened', trainingTitle: 'Moniteur éducateur', closesAt: '2027-03-01T11:00:00.000Z' },
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(attempt).rejects.toMatchObject({ nonRetryable: true, type: 'SmtpRejected' });
+    expect(await database.models.SentEmail.exists({ _id: 'dossier:me-2027:c-9:opened' })).toBeNull();
   });
 
   it('stores a dossier idempotently and never lets a stale retry overwrite a newer revision', async () => {

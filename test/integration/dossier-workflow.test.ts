@@ -121,6 +121,15 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
     expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: admin.headers })).statusCode).toBe(200);
   });
 
+  it('answers 400, not a 500, for an id that is not a dossier id (such as another workflow of the namespace)', async () => {
+    const user = await loggedIn(stack);
+    for (const id of ['purge-expired-records-2026-11-26T10:00:00Z', 'account-email:abc', 'dossier:only-one-part']) {
+      const response = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent(id)}`, headers: user.headers });
+      expect(response.statusCode, id).toBe(400);
+      expect(response.json().details[0].field).toBe('params.dossierId');
+    }
+  });
+
   it('asks for a log-in before opening or reading a dossier, and lets only candidates open one', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
     const anonymous = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers` });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAccount } from '../../accounts/accounts.js';
 import { createActivities } from '../../activities/index.js';
 import { startMailCatcher } from '../../dev/mail-catcher.js';
 import { freePort } from '../../dev/ports.js';
@@ -26,16 +27,19 @@ describe('expired records and e-mail outages', () => {
   });
 
   it('purges expired sessions, tokens and counters from a Temporal Schedule, keeping live ones', async () => {
-    const { Session, AccountToken, RateLimit } = stack.database.models;
+    const { Session, AccountToken, RateSlot } = stack.database.models;
     const past = new Date(Date.now() - 60_000);
     const future = new Date(Date.now() + 3_600_000);
-    const base = { accountId: 'a-1', createdAt: past, lastSeenAt: past, absoluteExpiresAt: future };
+    const base = { accountId: 'a-1', credentialsVersion: 0, createdAt: past, lastSeenAt: past, absoluteExpiresAt: future };
     await Session.create([{ ...base, _id: 'expired-session', expiresAt: past }, { ...base, _id: 'live-session', expiresAt: future }]);
     await AccountToken.create([
       { _id: 'expired-token', accountId: 'a-1', purpose: 'resetPassword', requestId: 'r1', createdAt: past, expiresAt: past },
       { _id: 'live-token', accountId: 'a-1', purpose: 'verifyEmail', email: 'a@example.org', requestId: 'r2', createdAt: past, expiresAt: future },
     ]);
-    await RateLimit.create([{ _id: 'expired-window', count: 3, expiresAt: past }, { _id: 'live-window', count: 1, expiresAt: future }]);
+    await RateSlot.create([
+      { _id: 'expired-slot', expiresAt: past },
+      { _id: 'live-slot', expiresAt: future },
+    ]);
 
     const scheduleId = `purge-${randomUUID()}`;
     await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId });
@@ -44,10 +48,10 @@ describe('expired records and e-mail outages', () => {
     try {
       await schedule.trigger();
       await eventually(async () => !(await Session.exists({ _id: 'expired-session' })));
-      await eventually(async () => !(await AccountToken.exists({ _id: 'expired-token' })) && !(await RateLimit.exists({ _id: 'expired-window' })));
+      await eventually(async () => !(await AccountToken.exists({ _id: 'expired-token' })) && !(await RateSlot.exists({ _id: 'expired-slot' })));
       expect(await Session.exists({ _id: 'live-session' })).not.toBeNull();
       expect(await AccountToken.exists({ _id: 'live-token' })).not.toBeNull();
-      expect(await RateLimit.exists({ _id: 'live-window' })).not.toBeNull();
+      expect(await RateSlot.exists({ _id: 'live-slot' })).not.toBeNull();
     } finally {
       await schedule.delete();
     }
@@ -66,6 +70,7 @@ describe('expired records and e-mail outages', () => {
     });
     const running = worker.run();
     try {
+      await createAccount(stack.database.models, { identifier: 'outage', email: 'outage@example.org', firstName: 'O', lastName: 'U', password: 'x', role: 'candidate' });
       const workflowId = accountEmailWorkflowId(randomUUID());
       const handle = await stack.temporal.workflow.start('accountEmailWorkflow', {
         workflowId,

@@ -19,6 +19,12 @@ describe('configuration', () => {
     expect(attempt).toThrow(/MONGODB_URI[\s\S]*WORKER_MAX_CACHED_WORKFLOWS|WORKER_MAX_CACHED_WORKFLOWS[\s\S]*MONGODB_URI/);
   });
 
+  it('trusts only named proxies, never every X-Forwarded-For', () => {
+    expect(loadApiConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadApiConfig({ TRUST_PROXY: '10.0.0.0/8,loopback' }).TRUST_PROXY).toEqual(['10.0.0.0/8', 'loopback']);
+    expect(() => loadApiConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('coerces numeric variables from strings', () => {
     expect(loadApiConfig({ API_PORT: '8080' }).API_PORT).toBe(8080);
     expect(() => loadApiConfig({ API_PORT: 'eighty' })).toThrow(/API_PORT/);

@@ -9,6 +9,8 @@
  */
 export type AccountEmailRequest =
   | { kind: 'verifyEmail'; accountId: string; email: string }
+  /** The link to the new address; it replaces the old one only once opened. */
+  | { kind: 'changeEmail'; accountId: string; newEmail: string }
   /** From "Mot de passe oublié": sent only when the identifier and e-mail match one account. */
   | { kind: 'passwordReset'; identifier: string; email: string }
   | { kind: 'passwordResetDone'; accountId: string }

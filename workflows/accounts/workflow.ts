@@ -2,9 +2,11 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { AccountEmailRequest } from './contract.js';
 
-// E-mails may wait for an SMTP outage to end: retried without a limit, never lost.
+// E-mails wait out an SMTP outage (retried for up to a week, never lost to a
+// short one); a message the relay refuses outright fails at once (non-retryable).
 const { deliverAccountEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '7 days',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
 });
 

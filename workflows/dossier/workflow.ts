@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import {
   type DossierStatus,
@@ -13,9 +13,11 @@ const { storeDossier } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-// E-mails may wait for an SMTP outage to end: retried without a limit, never lost.
+// E-mails wait out an SMTP outage (retried for up to a week); a message the
+// relay refuses outright fails at once (non-retryable).
 const { sendEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '7 days',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
 });
 
@@ -51,11 +53,16 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     { key: searchAttributes.candidate, value: dossier.candidate.id },
   ]);
   await storeDossier(dossier);
-  await sendEmail({
-    idempotencyKey: `${dossier.dossierId}:opened`,
-    to: dossier.candidate.email,
-    template: { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt },
-  });
+  try {
+    await sendEmail({
+      idempotencyKey: `${dossier.dossierId}:opened`,
+      to: dossier.candidate.email,
+      template: { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt },
+    });
+  } catch (error) {
+    // A refused address must not end the dossier; the failure stays visible in the history.
+    log.warn('dossier-opened e-mail not delivered', { error: String(error) });
+  }
 
   // Nothing can change the dossier yet, so the closing date is the only way forward.
   await sleep(Math.max(0, Date.parse(dossier.closesAt) - Date.now()));
