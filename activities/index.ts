@@ -5,11 +5,13 @@ import type { Models } from '../db/models.js';
 import { type EmailTemplate, renderEmail } from '../mail/templates.js';
 import type { Mailer } from '../mail/transport.js';
 import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
-import type { DossierView } from '../workflows/dossier/contract.js';
+import type { FileStore } from '../db/files.js';
+import type { DossierState } from '../workflows/dossier/contract.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot'>;
+  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot'>;
   mailer: Pick<Mailer, 'send'>;
+  files: Pick<FileStore, 'delete'>;
   config: {
     publicBaseUrl: string;
     passwordResetTtlMs: number;
@@ -40,7 +42,7 @@ export const frontEndPaths = {
  * Activities run at least once, so each one is idempotent: stores are upserts
  * guarded by the dossier's revision, e-mails are recorded under their key.
  */
-export function createActivities({ models, mailer, config }: ActivityDependencies) {
+export function createActivities({ models, mailer, files, config }: ActivityDependencies) {
   const link = (path: string, token?: string) => {
     const url = new URL(path, config.publicBaseUrl);
     if (token) url.searchParams.set('token', token);
@@ -126,19 +128,39 @@ export function createActivities({ models, mailer, config }: ActivityDependencie
   }
 
   return {
-    async storeDossier(dossier: DossierView): Promise<void> {
-      const { dossierId, ...fields } = dossier;
+    async storeDossier(dossier: DossierState): Promise<void> {
       try {
         // Matches only an older revision: a retried, stale write finds a newer
         // document, fails to insert a duplicate _id, and is dropped below.
+        // (The workflow also stores one revision at a time, in order.)
         await models.Dossier.updateOne(
-          { _id: dossierId, revision: { $lte: dossier.revision } },
-          { $set: { ...fields, closesAt: new Date(fields.closesAt), openedAt: new Date(fields.openedAt) } },
+          { _id: dossier.dossierId, revision: { $lte: dossier.revision } },
+          {
+            $set: {
+              selectionId: dossier.selectionId,
+              candidate: dossier.candidate,
+              status: dossier.status,
+              closesAt: new Date(dossier.closesAt),
+              revision: dossier.revision,
+              state: dossier,
+            },
+          },
           { upsert: true },
         );
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
+    },
+
+    /** Files replaced or removed from a dossier; a file already gone counts as deleted. */
+    async deleteFiles(fileIds: string[]): Promise<void> {
+      for (const fileId of fileIds) await files.delete(fileId);
+    },
+
+    /** The selection's closing date now, checked by a dossier before it expires. */
+    async readSelectionClosesAt(selectionId: string): Promise<string | null> {
+      const selection = await models.Selection.findById(selectionId).lean();
+      return selection ? selection.closesAt.toISOString() : null;
     },
 
     async sendEmail(input: SendEmailInput): Promise<{ sent: boolean }> {

@@ -26,7 +26,7 @@ import { selectionRoutes } from './routes/selections.js';
 export interface AppDependencies {
   config: Pick<
     ApiConfig,
-    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL'
+    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL' | 'UPLOAD_MAX_MB'
   >;
   database: Database;
   temporal: Client;
@@ -41,13 +41,11 @@ declare module 'fastify' {
   }
 }
 
-/** Upload bounds, in one place: @fastify/multipart ignores Fastify's bodyLimit. */
-export const uploadLimits = {
-  fileSize: 10 * 1024 * 1024,
-  files: 1,
-  fields: 10,
-  parts: 12,
-};
+/**
+ * Multipart bounds for every route, in one place: @fastify/multipart ignores
+ * Fastify's bodyLimit. The file size is set per upload (UPLOAD_MAX_MB).
+ */
+const multipartLimits = { files: 1, fields: 5, fieldSize: 1024, parts: 6, headerPairs: 100 };
 
 /**
  * The HTTP API as a Fastify instance, without listening: api/server.ts listens,
@@ -63,7 +61,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   await app.register(fastifyCookie);
   app.decorateRequest('auth', null);
-  await app.register(fastifyMultipart, { limits: uploadLimits });
+  await app.register(fastifyMultipart, { limits: { ...multipartLimits, fileSize: deps.config.UPLOAD_MAX_MB * 1024 * 1024 } });
   await app.register(fastifySwagger, {
     openapi: {
       info: {

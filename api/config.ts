@@ -13,6 +13,8 @@ export const apiConfigSchema = z.object({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** How long the API waits for a worker to answer an Update before replying 503. */
   WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Largest file a candidate may upload, in MB. */
+  UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(200).default(10),
   /** A session unused this long ends (ANSSI advises short idle timeouts for personal data). */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).default(60),
   /** A session ends this long after log-in, however busy. */

@@ -14,7 +14,10 @@ export interface StoredFile {
  * Files are streamed in and out; nothing holds a whole file in memory.
  */
 export interface FileStore {
+  /** Streams `source` in; on any failure, what was written is removed. */
   save(source: Readable, file: { filename: string; contentType: string; metadata?: Record<string, unknown> }): Promise<StoredFile>;
+  /** For uploads, whose type is known only once their first bytes have been read. */
+  setContentType(id: string, contentType: string): Promise<void>;
   openDownload(id: string): Readable;
   find(id: string): Promise<StoredFile | null>;
   delete(id: string): Promise<void>;
@@ -33,8 +36,17 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
       const upload = bucket.openUploadStream(file.filename, {
         metadata: { ...file.metadata, contentType: file.contentType },
       });
-      await pipeline(source, upload);
+      try {
+        await pipeline(source, upload);
+      } catch (error) {
+        // The files document is written last, so only chunks can be left behind.
+        await db.collection(`${bucketName}.chunks`).deleteMany({ files_id: upload.id });
+        throw error;
+      }
       return { id: upload.id.toString(), filename: file.filename, contentType: file.contentType, length: upload.length };
+    },
+    async setContentType(id, contentType) {
+      await db.collection(`${bucketName}.files`).updateOne({ _id: new ObjectId(id) }, { $set: { 'metadata.contentType': contentType } });
     },
     openDownload(id) {
       return bucket.openDownloadStream(new ObjectId(id));
@@ -50,7 +62,12 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
       };
     },
     async delete(id) {
-      await bucket.delete(new ObjectId(id));
+      try {
+        await bucket.delete(new ObjectId(id));
+      } catch (error) {
+        // Already deleted (a retried activity, say): the goal is reached.
+        if ((error as Error).name !== 'MongoRuntimeError' || !/File not found/i.test((error as Error).message)) throw error;
+      }
     },
   };
 }

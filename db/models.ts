@@ -1,4 +1,5 @@
 import { type Connection, type InferSchemaType, Schema } from 'mongoose';
+import type { DossierState } from '../workflows/dossier/contract.js';
 import { DOSSIER_STATUSES } from '../workflows/dossier/contract.js';
 
 /**
@@ -28,6 +29,13 @@ const selectionSchema = new Schema(
     opensAt: { type: Date, required: true },
     closesAt: { type: Date, required: true },
     officeContact: { type: officeContactSchema, required: true },
+    /** Days before closesAt when unfinished dossiers get a reminder. */
+    reminderOffsetsDays: { type: [Number], default: [7, 1] },
+    /** "Documents téléchargeables": forms a candidate fills and uploads back, stored in GridFS. */
+    downloadableForms: {
+      type: [new Schema({ id: String, title: String, fileId: String, filename: String }, { _id: false })],
+      default: [],
+    },
   },
   { timestamps: true },
 );
@@ -43,19 +51,22 @@ const candidateSchema = new Schema(
   { _id: false },
 );
 
-/** The durable record of a dossier, written only by the workflow's activities. */
+/**
+ * The durable record of a dossier, written only by the workflow's activities:
+ * `state` is the workflow's state as is (its shape is DossierState, checked
+ * by the workflow's validators); the fields beside it are copies for queries.
+ */
 const dossierSchema = new Schema(
   {
     _id: { type: String, required: true }, // the workflow id
     selectionId: { type: String, required: true },
-    trainingTitle: { type: String, required: true },
     candidate: { type: candidateSchema, required: true },
     status: { type: String, required: true, enum: DOSSIER_STATUSES },
     closesAt: { type: Date, required: true },
-    openedAt: { type: Date, required: true },
     revision: { type: Number, required: true },
+    state: { type: Schema.Types.Mixed, required: true },
   },
-  { timestamps: true },
+  { timestamps: true, minimize: false },
 );
 dossierSchema.index({ selectionId: 1, status: 1 });
 dossierSchema.index({ 'candidate.id': 1 });
@@ -136,7 +147,7 @@ const rateSlotSchema = new Schema({
 
 export type TrainingRecord = InferSchemaType<typeof trainingSchema>;
 export type SelectionRecord = InferSchemaType<typeof selectionSchema>;
-export type DossierRecord = InferSchemaType<typeof dossierSchema>;
+export type DossierRecord = Omit<InferSchemaType<typeof dossierSchema>, 'state'> & { _id: string; state: DossierState };
 export type AccountRecord = InferSchemaType<typeof accountSchema>;
 
 /** Binds the schemas to one connection (processes and tests own their connection). */

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { FileStore } from '../db/files.js';
 import type { Models } from '../db/models.js';
+import { employerFormPdf } from './employer-form.js';
 import { createAccount } from '../accounts/accounts.js';
 import { parisDate, parisWallTime } from '../domain/paris-time.js';
 
@@ -32,7 +35,7 @@ function closingNoon(now: Date, weeks: number): Date {
  * first start put them) and read the staff password back from `credentialsFile`,
  * since the database keeps only its hash.
  */
-export async function seedDemoData(models: Models, options: { now: Date; credentialsFile: string }): Promise<DemoSeedResult> {
+export async function seedDemoData(models: Models, files: FileStore, options: { now: Date; credentialsFile: string }): Promise<DemoSeedResult> {
   const existing = await models.Account.exists({ identifier: DEMO_STAFF_IDENTIFIER });
   if (existing) {
     const saved = await readFile(options.credentialsFile, 'utf8').catch(() => '');
@@ -41,6 +44,11 @@ export async function seedDemoData(models: Models, options: { now: Date; credent
   }
 
   const year = parisDate(options.now).year + 1;
+  const form = await files.save(Readable.from([Buffer.from(await employerFormPdf())]), {
+    filename: 'justificatif-statut-salarie.pdf',
+    contentType: 'application/pdf',
+    metadata: { purpose: 'downloadableForm' },
+  });
   for (const training of demoTrainings) {
     await models.Training.updateOne(
       { _id: training.id },
@@ -56,6 +64,8 @@ export async function seedDemoData(models: Models, options: { now: Date; credent
           opensAt: options.now,
           closesAt: closingNoon(options.now, training.weeksOpen),
           officeContact: { name: `Service sélection — ${training.title}`, email: `selection+${training.id}@itsra.example`, phone: '04 73 17 01 00' },
+          reminderOffsetsDays: [7, 1],
+          downloadableForms: [{ id: 'justificatif-statut-salarie', title: 'Justificatif de statut salarié', fileId: form.id, filename: form.filename }],
         },
       },
       { upsert: true },

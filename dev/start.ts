@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '../config/env.js';
 import { connectDatabase } from '../db/connection.js';
+import { createFileStore } from '../db/files.js';
 import { seedDemoData } from '../demo/seed.js';
 import { cacheDirectory, loadDevConfig } from './config.js';
 import { startMailCatcher } from './mail-catcher.js';
@@ -132,7 +133,10 @@ async function main(): Promise<void> {
   }
 
   const database = await connectDatabase(mongoUri);
-  const demo = await seedDemoData(database.models, { now: new Date(), credentialsFile: join(dataDir, 'demo-staff-credentials.txt') });
+  const demo = await seedDemoData(database.models, createFileStore(database.connection), {
+    now: new Date(),
+    credentialsFile: join(dataDir, 'demo-staff-credentials.txt'),
+  });
   await database.close();
   log(demo.created ? 'demo data loaded (first start).' : 'demo data already present, kept as is.');
 

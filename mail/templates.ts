@@ -7,6 +7,11 @@ import { formatParisDateTime } from '../domain/paris-time.js';
  */
 export type EmailTemplate =
   | { kind: 'dossierOpened'; trainingTitle: string; closesAt: string }
+  | { kind: 'dossierSubmitted'; trainingTitle: string }
+  | { kind: 'dossierIncomplete'; trainingTitle: string; closesAt: string; missing: string[] }
+  | { kind: 'dossierReminder'; trainingTitle: string; closesAt: string; daysLeft: number; missing: string[] }
+  | { kind: 'dossierExpired'; trainingTitle: string; closesAt: string }
+  | { kind: 'dossierWithdrawn'; trainingTitle: string }
   | { kind: 'verifyEmail'; firstName: string; link: string; validUntil: string }
   | { kind: 'confirmNewEmail'; firstName: string; link: string; validUntil: string }
   | { kind: 'passwordReset'; firstName: string; identifier: string; link: string; validUntil: string }
@@ -30,9 +35,78 @@ const NOT_YOU =
 const SECURITY_ALERT =
   "Si vous n'êtes pas à l'origine de ce changement, réinitialisez sans attendre votre mot de passe (« Mot de passe oublié » sur la page de connexion) et prévenez le service sélection.";
 
+function missingList(missing: string[]): string[] {
+  return missing.length === 0 ? ['Toutes les pièces demandées sont présentes.'] : ['Il reste à fournir :', ...missing.map((item) => `  - ${item}`)];
+}
+
 export function renderEmail(template: EmailTemplate, context: RenderContext): RenderedEmail {
   const lines = (...text: string[]) => [...text, ...SIGNATURE].join('\n');
+  const resume = `Pour reprendre votre saisie : ${context.publicBaseUrl} → « Mes inscriptions » → « Compléter un dossier en cours ».`;
   switch (template.kind) {
+    case 'dossierSubmitted':
+      return {
+        subject: `Dossier complet reçu — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Vous avez déclaré complet votre dossier d'inscription à la sélection « ${template.trainingTitle} ».`,
+          '',
+          "Votre dossier va être étudié par le service sélection de l'ITSRA.",
+          'Vous serez informé(e) de sa validation par courriel, ainsi que des modalités de paiement.',
+        ),
+      };
+    case 'dossierIncomplete':
+      return {
+        subject: `Dossier enregistré, à compléter — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Votre dossier d'inscription à la sélection « ${template.trainingTitle} » est enregistré comme incomplet.`,
+          `Vous pouvez le compléter jusqu'au ${formatParisDateTime(template.closesAt)} (heure de Paris), date de clôture des inscriptions.`,
+          'Le service sélection traitera votre dossier une fois que vous l’aurez déclaré complet.',
+          '',
+          ...missingList(template.missing),
+          '',
+          resume,
+        ),
+      };
+    case 'dossierReminder':
+      return {
+        subject: `Plus que ${template.daysLeft} jour${template.daysLeft > 1 ? 's' : ''} pour compléter votre dossier — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Les inscriptions à la sélection « ${template.trainingTitle} » ferment le ${formatParisDateTime(template.closesAt)} (heure de Paris).`,
+          "Votre dossier n'est pas encore déclaré complet : passé cette date, il sera clos et ne pourra plus être étudié.",
+          '',
+          ...missingList(template.missing),
+          '',
+          resume,
+          'Une fois toutes les pièces déposées, cliquez sur « Dossier complet à travailler par l’ITSRA ».',
+        ),
+      };
+    case 'dossierExpired':
+      return {
+        subject: `Inscriptions closes — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Les inscriptions à la sélection « ${template.trainingTitle} » ont fermé le ${formatParisDateTime(template.closesAt)} (heure de Paris).`,
+          "Votre dossier n'ayant pas été déclaré complet avant cette date, il est clos et ne sera pas étudié.",
+          '',
+          "Pour toute question, contactez le service sélection de la formation.",
+        ),
+      };
+    case 'dossierWithdrawn':
+      return {
+        subject: `Dossier retiré — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Votre dossier d'inscription à la sélection « ${template.trainingTitle} » est retiré, à votre demande.`,
+          "Si c'est une erreur, contactez le service sélection de la formation.",
+        ),
+      };
     case 'dossierOpened':
       return {
         subject: `Votre dossier d'inscription — ${template.trainingTitle}`,

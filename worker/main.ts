@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { connectDatabase } from '../db/connection.js';
+import { createFileStore } from '../db/files.js';
 import { createMailer } from '../mail/transport.js';
 import { loadWorkerConfig } from './config.js';
 import { installTemporalRuntime } from './runtime.js';
@@ -22,6 +23,7 @@ const worker = await createDossierWorker({
   activities: createActivities({
     models: database.models,
     mailer,
+    files: createFileStore(database.connection),
     config: {
       publicBaseUrl: config.PUBLIC_BASE_URL,
       passwordResetTtlMs: config.PASSWORD_RESET_TTL_MINUTES * 60_000,

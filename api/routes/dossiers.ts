@@ -1,74 +1,341 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { createFileStore } from '../../db/files.js';
+import {
+  civilStatusSchema,
+  DOCUMENT_KINDS,
+  diplomaFieldsSchema,
+  entryIdSchema,
+  experienceFieldsSchema,
+  fileRefSchema,
+  situationSchema,
+} from '../../domain/dossier.js';
+import {
+  attachFileUpdate,
+  declareCompleteUpdate,
+  declareIncompleteUpdate,
+  type FileTarget,
+  removeDiplomaUpdate,
+  removeExperienceUpdate,
+  saveCivilStatusUpdate,
+  saveDiplomaUpdate,
+  saveExperienceUpdate,
+  saveSituationUpdate,
+  withdrawUpdate,
+} from '../../workflows/dossier/contract.js';
 import { authOf, requireAccount, requireCandidate } from '../auth.js';
+import { AppError } from '../errors.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
-import { openDossier, readDossier } from '../services/dossiers.js';
+import {
+  assertCandidateCanUpload,
+  type DossierServiceDeps,
+  type DossierUpdateCall,
+  type DossierView,
+  filesOf,
+  findReadableDossier,
+  listCandidateDossiers,
+  openDossier,
+  runCandidateStep,
+  viewDossier,
+} from '../services/dossiers.js';
+import { receiveUpload } from '../uploads.js';
 
-const candidateSchema = z.object({ id: z.string(), email: z.string(), firstName: z.string(), lastName: z.string() });
-
-const dossierSchema = z
+const diplomaEntrySchema = diplomaFieldsSchema.safeExtend({ id: z.string(), document: fileRefSchema.optional() });
+const experienceEntrySchema = experienceFieldsSchema.safeExtend({ id: z.string(), proof: fileRefSchema.optional() });
+export const dossierSchema = z
   .object({
     dossierId: z.string(),
     selectionId: z.string(),
     trainingTitle: z.string(),
-    candidate: candidateSchema,
+    candidate: z.object({ id: z.string(), email: z.string(), firstName: z.string(), lastName: z.string() }),
     status: dossierStatusSchema,
     closesAt: z.string(),
     openedAt: z.string(),
+    editable: z.boolean().describe('Whether the candidate can still change it (a draft before the closing date).'),
+    reminderOffsetsDays: z.array(z.number()),
+    remindersSent: z.array(z.string()),
+    civilStatus: civilStatusSchema.optional(),
+    situation: situationSchema.optional(),
+    documents: z.partialRecord(z.enum(DOCUMENT_KINDS), fileRefSchema),
+    diplomas: z.array(diplomaEntrySchema),
+    experiences: z.array(experienceEntrySchema),
+    declaredIncompleteAt: z.string().optional(),
+    submittedAt: z.string().optional(),
+    endedAt: z.string().optional(),
     revision: z.number().int(),
+    progress: z.object({
+      stepsDone: z.array(z.string()),
+      stepsToDo: z.array(z.string()),
+      missing: z.array(z.object({ code: z.string(), label: z.string() })),
+    }),
   })
   .meta({ id: 'Dossier' });
 
+const dossierParams = z.object({ dossierId: dossierIdSchema });
+const entryParams = z.object({ dossierId: dossierIdSchema, entryId: entryIdSchema });
+const stepErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
+const uploadErrors = { ...stepErrors, 413: errorSchema, 415: errorSchema };
+const uploadDescription =
+  'multipart/form-data with one file in the field `file`: PDF (advised), JPEG or PNG, judged by its bytes; size limited (413 beyond). ' +
+  'A file it replaces is deleted.';
+
 export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
-  const dossierDeps = () => ({
-    models: app.deps.database.models,
-    temporal: app.deps.temporal,
-    taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE,
-    temporalTimeoutMs: app.deps.config.WORKFLOW_UPDATE_TIMEOUT_MS,
-  });
+  const { database, temporal, config } = app.deps;
+  const files = createFileStore(database.connection);
+  const deps: DossierServiceDeps = {
+    models: database.models,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    temporalTimeoutMs: config.WORKFLOW_UPDATE_TIMEOUT_MS,
+  };
+  const candidateOf = (request: FastifyRequest) => authOf(request).account._id;
+  const step: StepRunner = (request, dossierId, call) => runCandidateStep(deps, dossierId, candidateOf(request), call);
+
+  /** Streams the file in, then hands it to the workflow; a refused file is deleted again. */
+  const upload: UploadRunner = async (request, dossierId, target) => {
+    const candidateId = candidateOf(request);
+    await assertCandidateCanUpload(deps, dossierId, candidateId);
+    const file = await receiveUpload(request, files, {
+      maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024,
+      metadata: { dossierId, candidateId, target },
+    });
+    try {
+      return await runCandidateStep(deps, dossierId, candidateId, (dossier) => dossier.executeUpdate(attachFileUpdate, { args: [{ target, file }] }));
+    } catch (error) {
+      await files.delete(file.fileId);
+      throw error;
+    }
+  };
 
   app.post(
     '/selections/:selectionId/dossiers',
     {
+      preHandler: requireCandidate,
       schema: {
         tags: ['dossiers'],
         summary: "« + S'inscrire » : ouvre le dossier du candidat pour cette sélection",
         description:
-          'Starts the dossier workflow for the logged-in candidate, or returns the running one: one dossier per candidate and selection.',
+          'Starts the dossier workflow for the logged-in candidate and answers once it is stored (201), or returns the dossier ' +
+          'already open for this candidate and selection (200): one dossier per candidate and selection.',
         security: sessionSecurity,
         params: z.object({ selectionId: idSchema }),
-        response: { 202: z.object({ dossierId: z.string() }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: dossierSchema, 201: dossierSchema, ...stepErrors },
       },
-      preHandler: requireCandidate,
     },
     async (request, reply) => {
       const { account } = authOf(request);
       const candidate = { id: account._id, email: account.email, firstName: account.firstName, lastName: account.lastName };
-      const result = await openDossier(dossierDeps(), request.params.selectionId, candidate);
-      return reply.code(202).header('location', `/dossiers/${encodeURIComponent(result.dossierId)}`).send(result);
+      const { dossier, created } = await openDossier(deps, request.params.selectionId, candidate);
+      return reply.code(created ? 201 : 200).header('location', `/dossiers/${encodeURIComponent(dossier.dossierId)}`).send(dossier);
     },
+  );
+
+  app.get(
+    '/me/dossiers',
+    {
+      preHandler: requireCandidate,
+      schema: {
+        tags: ['dossiers'],
+        summary: '« Mes inscriptions » : mes dossiers, leur état et ce qu’il reste à faire',
+        security: sessionSecurity,
+        response: { 200: z.object({ dossiers: z.array(dossierSchema) }), 401: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request) => ({ dossiers: await listCandidateDossiers(deps, candidateOf(request)) }),
   );
 
   app.get(
     '/dossiers/:dossierId',
     {
+      preHandler: requireAccount,
       schema: {
         tags: ['dossiers'],
-        summary: "L'état d'un dossier",
+        summary: 'Un dossier, entier',
         description: "A candidate reads only their own dossiers, an office its trainings' dossiers; anything else is a 404.",
         security: sessionSecurity,
-        params: z.object({ dossierId: dossierIdSchema }),
+        params: dossierParams,
         response: { 200: dossierSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
       },
-      preHandler: requireAccount,
     },
     async (request) => {
       const { account } = authOf(request);
-      return readDossier(dossierDeps(), request.params.dossierId, {
-        accountId: account._id,
-        role: account.role,
-        trainingIds: account.trainingIds ?? [],
-      });
+      const reader = { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] };
+      return viewDossier(await findReadableDossier(deps, request.params.dossierId, reader));
+    },
+  );
+
+  app.put(
+    '/dossiers/:dossierId/civil-status',
+    {
+      preHandler: requireCandidate,
+      schema: { tags: ['dossiers'], summary: '1) État civil — « Valider ma saisie »', security: sessionSecurity, params: dossierParams, body: civilStatusSchema, response: { 200: dossierSchema, ...stepErrors } },
+    },
+    async (request) => step(request, request.params.dossierId, (dossier) => dossier.executeUpdate(saveCivilStatusUpdate, { args: [request.body] })),
+  );
+
+  app.put(
+    '/dossiers/:dossierId/situation',
+    {
+      preHandler: requireCandidate,
+      schema: {
+        tags: ['dossiers'],
+        summary: '2) Situation actuelle',
+        description: 'A salaried candidate (`salarie`) must also upload the employer form (`documents/employerForm`). The list is in `GET /situations`.',
+        security: sessionSecurity,
+        params: dossierParams,
+        body: situationSchema,
+        response: { 200: dossierSchema, ...stepErrors },
+      },
+    },
+    async (request) => step(request, request.params.dossierId, (dossier) => dossier.executeUpdate(saveSituationUpdate, { args: [request.body] })),
+  );
+
+  app.put(
+    '/dossiers/:dossierId/documents/:kind',
+    {
+      preHandler: requireCandidate,
+      schema: {
+        tags: ['dossiers'],
+        summary: '3) Pièces obligatoires — « Ajouter… » en face de la pièce (ou la remplacer)',
+        description: `Kinds: cv, identity, motivation, employerForm (salaried only). ${uploadDescription}`,
+        security: sessionSecurity,
+        consumes: ['multipart/form-data'],
+        params: z.object({ dossierId: dossierIdSchema, kind: z.enum(DOCUMENT_KINDS) }),
+        response: { 200: dossierSchema, ...uploadErrors },
+      },
+    },
+    async (request) => upload(request, request.params.dossierId, { kind: 'document', document: request.params.kind }),
+  );
+
+  registerEntryRoutes(app, {
+    path: 'diplomas',
+    fileSegment: 'document',
+    summary: '4) Diplômes',
+    fieldsSchema: diplomaFieldsSchema,
+    save: (entryId, fields) => (dossier) => dossier.executeUpdate(saveDiplomaUpdate, { args: [{ ...(entryId ? { entryId } : {}), fields }] }),
+    remove: (entryId) => (dossier) => dossier.executeUpdate(removeDiplomaUpdate, { args: [{ entryId }] }),
+    target: (entryId) => ({ kind: 'diploma', entryId }),
+    step,
+    upload,
+  });
+  registerEntryRoutes(app, {
+    path: 'experiences',
+    fileSegment: 'proof',
+    summary: '5) Expériences professionnelles',
+    fieldsSchema: experienceFieldsSchema,
+    save: (entryId, fields) => (dossier) => dossier.executeUpdate(saveExperienceUpdate, { args: [{ ...(entryId ? { entryId } : {}), fields }] }),
+    remove: (entryId) => (dossier) => dossier.executeUpdate(removeExperienceUpdate, { args: [{ entryId }] }),
+    target: (entryId) => ({ kind: 'experience', entryId }),
+    step,
+    upload,
+  });
+
+  app.post(
+    '/dossiers/:dossierId/declaration',
+    {
+      preHandler: requireCandidate,
+      schema: {
+        tags: ['dossiers'],
+        summary: '« Dossier complet à travailler par l’ITSRA » ou « Dossier incomplet : je poursuivrai plus tard »',
+        description:
+          '`complete: true` locks the dossier (SUBMITTED) and e-mails the candidate; refused (409 DOSSIER_INCOMPLETE) with ' +
+          '`details` listing what is missing (`code` for programs, `label` in French), or 409 EMAIL_NOT_VERIFIED. ' +
+          '`complete: false` keeps it open until the closing date and e-mails how to resume.',
+        security: sessionSecurity,
+        params: dossierParams,
+        body: z.object({ complete: z.boolean() }),
+        response: { 200: dossierSchema, ...stepErrors },
+      },
+    },
+    async (request) => {
+      const emailVerified = Boolean(authOf(request).account.emailVerifiedAt);
+      return step(request, request.params.dossierId, (dossier) =>
+        request.body.complete
+          ? dossier.executeUpdate(declareCompleteUpdate, { args: [{ emailVerified }] })
+          : dossier.executeUpdate(declareIncompleteUpdate),
+      );
+    },
+  );
+
+  app.post(
+    '/dossiers/:dossierId/withdrawal',
+    {
+      preHandler: requireCandidate,
+      schema: { tags: ['dossiers'], summary: 'Retirer un dossier non encore déclaré complet', security: sessionSecurity, params: dossierParams, response: { 200: dossierSchema, ...stepErrors } },
+    },
+    async (request) => step(request, request.params.dossierId, (dossier) => dossier.executeUpdate(withdrawUpdate)),
+  );
+
+  app.get(
+    '/dossiers/:dossierId/files/:fileId',
+    {
+      preHandler: requireAccount,
+      schema: {
+        tags: ['dossiers'],
+        summary: "Télécharger un fichier du dossier (son candidat ou le service sélection)",
+        security: sessionSecurity,
+        params: z.object({ dossierId: dossierIdSchema, fileId: z.string().regex(/^[a-f0-9]{24}$/, 'identifiant de fichier invalide') }),
+        response: { 200: z.unknown().describe('The file, as uploaded (PDF, JPEG or PNG).'), 400: errorSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { account } = authOf(request);
+      const state = await findReadableDossier(deps, request.params.dossierId, { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] });
+      const file = filesOf(state).find((f) => f.fileId === request.params.fileId);
+      if (!file) throw new AppError('FILE_NOT_FOUND', "Ce fichier n'existe pas dans ce dossier.");
+      return reply
+        .type(file.contentType)
+        .header('content-length', String(file.size))
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+        .header('x-content-type-options', 'nosniff')
+        .send(files.openDownload(file.fileId));
     },
   );
 };
+
+type StepRunner = (request: FastifyRequest, dossierId: string, call: DossierUpdateCall) => Promise<DossierView>;
+type UploadRunner = (request: FastifyRequest, dossierId: string, target: FileTarget) => Promise<DossierView>;
+
+/** Diplomas and experiences share one shape: add, edit, remove, and one file each. */
+function registerEntryRoutes<Fields>(
+  app: FastifyInstance,
+  options: {
+    path: 'diplomas' | 'experiences';
+    fileSegment: 'document' | 'proof';
+    summary: string;
+    fieldsSchema: z.ZodType<Fields>;
+    save: (entryId: string | undefined, fields: Fields) => DossierUpdateCall;
+    remove: (entryId: string) => DossierUpdateCall;
+    target: (entryId: string) => FileTarget;
+    step: StepRunner;
+    upload: UploadRunner;
+  },
+): void {
+  const routes = app.withTypeProvider<import('fastify-type-provider-zod').ZodTypeProvider>();
+  const base = `/dossiers/:dossierId/${options.path}`;
+  const common = { tags: ['dossiers'], security: sessionSecurity };
+  routes.post(
+    base,
+    { preHandler: requireCandidate, schema: { ...common, summary: `${options.summary} — « + Ajouter »`, params: dossierParams, body: options.fieldsSchema, response: { 200: dossierSchema, ...stepErrors } } },
+    async (request) => options.step(request, request.params.dossierId, options.save(undefined, request.body as Fields)),
+  );
+  routes.put(
+    `${base}/:entryId`,
+    { preHandler: requireCandidate, schema: { ...common, summary: `${options.summary} — modifier une entrée`, params: entryParams, body: options.fieldsSchema, response: { 200: dossierSchema, ...stepErrors } } },
+    async (request) => options.step(request, request.params.dossierId, options.save(request.params.entryId, request.body as Fields)),
+  );
+  routes.delete(
+    `${base}/:entryId`,
+    { preHandler: requireCandidate, schema: { ...common, summary: `${options.summary} — supprimer une entrée (et son fichier)`, params: entryParams, response: { 200: dossierSchema, ...stepErrors } } },
+    async (request) => options.step(request, request.params.dossierId, options.remove(request.params.entryId)),
+  );
+  routes.put(
+    `${base}/:entryId/${options.fileSegment}`,
+    {
+      preHandler: requireCandidate,
+      schema: { ...common, summary: `${options.summary} — téléverser le justificatif`, description: uploadDescription, consumes: ['multipart/form-data'], params: entryParams, response: { 200: dossierSchema, ...uploadErrors } },
+    },
+    async (request) => options.upload(request, request.params.dossierId, options.target(request.params.entryId)),
+  );
+}

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import { errorSchema, idSchema } from '../schemas.js';
-import { findSelection, listOpenSelections } from '../services/selections.js';
+import { createFileStore } from '../../db/files.js';
+import { AppError } from '../errors.js';
+import { documentsBySituation, findSelection, listOpenSelections } from '../services/selections.js';
 
 export const selectionSchema = z
   .object({
@@ -12,7 +14,14 @@ export const selectionSchema = z
     opensAt: z.iso.datetime({ offset: true }),
     closesAt: z.iso.datetime({ offset: true }),
     isOpen: z.boolean(),
-    officeContact: z.object({ name: z.string(), email: z.string(), phone: z.string().optional() }),
+    officeContact: z.object({ name: z.string(), email: z.string(), phone: z.string().optional() }).describe('« En cas de difficulté », the selection office to contact.'),
+    reminderOffsetsDays: z.array(z.number()),
+    requiredDocuments: z.array(
+      z.object({ situation: z.string(), label: z.string(), documents: z.array(z.object({ kind: z.string(), label: z.string() })) }),
+    ),
+    downloadableForms: z
+      .array(z.object({ id: z.string(), title: z.string(), filename: z.string(), url: z.string() }))
+      .describe('« Documents téléchargeables », e.g. the « Justificatif de statut salarié » to fill in and upload back.'),
   })
   .meta({ id: 'Selection' });
 
@@ -28,6 +37,43 @@ export const selectionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => ({ selections: await listOpenSelections(app.deps.database.models, new Date()) }),
+  );
+
+  app.get(
+    '/situations',
+    {
+      schema: {
+        tags: ['selections'],
+        summary: '« Situation actuelle » : la liste, et les pièces demandées pour chacune',
+        response: { 200: z.object({ situations: z.array(z.object({ situation: z.string(), label: z.string(), documents: z.array(z.object({ kind: z.string(), label: z.string() })) })) }) },
+      },
+    },
+    async () => ({ situations: documentsBySituation() }),
+  );
+
+  app.get(
+    '/selections/:selectionId/forms/:formId',
+    {
+      schema: {
+        tags: ['selections'],
+        summary: 'Télécharger un des « documents téléchargeables » de la sélection',
+        params: z.object({ selectionId: idSchema, formId: idSchema }),
+        response: { 200: z.unknown().describe('The form (PDF).'), 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const selection = await app.deps.database.models.Selection.findById(request.params.selectionId).lean();
+      const form = selection?.downloadableForms?.find((f) => f.id === request.params.formId);
+      if (!form?.fileId) throw new AppError('FORM_NOT_FOUND', "Ce document n'existe pas pour cette sélection.");
+      const files = createFileStore(app.deps.database.connection);
+      const stored = await files.find(String(form.fileId));
+      if (!stored) throw new AppError('FORM_NOT_FOUND', "Ce document n'existe pas pour cette sélection.");
+      return reply
+        .type(stored.contentType)
+        .header('content-length', String(stored.length))
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(stored.filename)}`)
+        .send(files.openDownload(stored.id));
+    },
   );
 
   app.get(

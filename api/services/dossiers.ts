@@ -1,87 +1,188 @@
-import { type Client, QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  type WorkflowHandle,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../../db/models.js';
+import { missingItems, stepsDone } from '../../domain/dossier.js';
 import {
   type Candidate,
-  type DossierView,
+  dossierRefusals,
+  type DossierRefusal,
+  type DossierState,
   dossierWorkflowId,
-  getDossierQuery,
+  enrolUpdate,
+  FINAL_STATUSES,
   searchAttributes,
 } from '../../workflows/dossier/contract.js';
 import type { dossierWorkflow } from '../../workflows/dossier/workflow.js';
-import { errors } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { isSelectionOpen } from './selections.js';
 import { callTemporal } from './temporal-calls.js';
 
-interface DossierServiceDeps {
-  models: Pick<Models, 'Selection' | 'Training'>;
+export interface DossierServiceDeps {
+  models: Pick<Models, 'Selection' | 'Training' | 'Dossier'>;
   temporal: Client;
   taskQueue: string;
   /** How long a call to Temporal may take before the API answers 503. */
   temporalTimeoutMs: number;
 }
 
-/**
- * "+ S'inscrire": starts the dossier's workflow, or finds the one already
- * running for this candidate and selection (the workflow id is the business key).
- */
-export async function openDossier(deps: DossierServiceDeps, selectionId: string, candidate: Candidate): Promise<{ dossierId: string }> {
-  const selection = await deps.models.Selection.findById(selectionId);
-  if (!selection) throw errors.selectionNotFound();
-  const now = new Date();
-  if (!isSelectionOpen(selection, now)) throw errors.selectionNotOpen(now < selection.opensAt ? 'notYetOpen' : 'closed');
-  const training = await deps.models.Training.findById(selection.trainingId);
-  if (!training) throw errors.selectionNotFound();
-
-  const workflowId = dossierWorkflowId(selection._id, candidate.id);
-  await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
-    deps.temporal.workflow.start<typeof dossierWorkflow>('dossierWorkflow', {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ selectionId: selection._id, trainingTitle: training.title, candidate, closesAt: selection.closesAt.toISOString() }],
-    typedSearchAttributes: [
-      { key: searchAttributes.status, value: 'DRAFT' },
-      { key: searchAttributes.selection, value: selection._id },
-      { key: searchAttributes.candidate, value: candidate.id },
-    ],
-    }),
-  );
-  return { dossierId: workflowId };
-}
-
-/** Who may read a dossier: its candidate, an administrator, or the office of its training. */
+/** Who acts on a dossier: its candidate, an administrator, or the office of its training. */
 export interface Reader {
   accountId: string;
   role: 'candidate' | 'office' | 'admin';
   trainingIds: string[];
 }
 
+/** The dossier as the API shows it: the workflow's state plus what "Mes inscriptions" needs. */
+export function viewDossier(state: DossierState) {
+  const done = stepsDone(state);
+  const editable = state.status === 'DRAFT' && Date.now() < Date.parse(state.closesAt);
+  return {
+    ...state,
+    editable,
+    progress: {
+      stepsDone: Object.entries(done).filter(([, ok]) => ok).map(([step]) => step),
+      stepsToDo: Object.entries(done).filter(([, ok]) => !ok).map(([step]) => step),
+      missing: missingItems(state),
+    },
+  };
+}
+export type DossierView = ReturnType<typeof viewDossier>;
+
 /**
- * The dossier as its workflow holds it right now. Anyone else's dossier is a
- * 404, exactly like a dossier that does not exist: nothing to learn by probing.
+ * Turns a refused Update into the API's error: the workflow's validators say
+ * why (type) in French (message), with details such as the missing items.
  */
-export async function readDossier(deps: DossierServiceDeps, dossierId: string, reader: Reader): Promise<DossierView> {
-  let dossier: DossierView;
-  try {
-    dossier = await callTemporal(deps.temporal, deps.temporalTimeoutMs, () => deps.temporal.workflow.getHandle(dossierId).query(getDossierQuery));
-  } catch (error) {
-    // Not found, or not a dossier workflow at all (no such query): the same 404 either way.
-    if (error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError) throw errors.dossierNotFound();
-    throw error;
-  }
-  if (!(await mayRead(deps, dossier, reader))) throw errors.dossierNotFound();
-  return dossier;
+function refusalOf(error: unknown): AppError | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) return undefined;
+  const type = error.cause.type;
+  if (!type || !(type in dossierRefusals)) return undefined;
+  const details = error.cause.details?.[0];
+  return new AppError(type === 'INVALID_STEP' ? 'VALIDATION_FAILED' : (type as Exclude<DossierRefusal, 'INVALID_STEP'>), error.cause.message, details);
 }
 
-async function mayRead(deps: DossierServiceDeps, dossier: DossierView, reader: Reader): Promise<boolean> {
+/** One Update on a dossier's workflow, e.g. `(dossier) => dossier.executeUpdate(withdrawUpdate)`. */
+export type DossierUpdateCall = (dossier: WorkflowHandle) => Promise<DossierState>;
+
+async function updateDossier(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall): Promise<DossierState> {
+  try {
+    return await callTemporal(deps.temporal, deps.temporalTimeoutMs, () => call(deps.temporal.workflow.getHandle(dossierId)));
+  } catch (error) {
+    const refusal = refusalOf(error);
+    if (refusal) throw refusal;
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw errors.workflowUnavailable();
+    if (error instanceof WorkflowNotFoundError) throw errors.dossierNotFound();
+    throw error;
+  }
+}
+
+/**
+ * "+ S'inscrire": starts the dossier's workflow, or finds the one already
+ * running for this candidate and selection (the workflow id is the business
+ * key), and answers once the dossier is stored.
+ */
+export async function openDossier(deps: DossierServiceDeps, selectionId: string, candidate: Candidate): Promise<{ dossier: DossierView; created: boolean }> {
+  const selection = await deps.models.Selection.findById(selectionId);
+  if (!selection) throw errors.selectionNotFound();
+  const now = new Date();
+  const dossierId = dossierWorkflowId(selection._id, candidate.id);
+  const existing = await deps.models.Dossier.findById(dossierId).lean();
+  if (existing) return { dossier: viewDossier(existing.state as DossierState), created: false };
+  if (!isSelectionOpen(selection, now)) throw errors.selectionNotOpen(now < selection.opensAt ? 'notYetOpen' : 'closed');
+  const training = await deps.models.Training.findById(selection.trainingId);
+  if (!training) throw errors.selectionNotFound();
+
+  const start = new WithStartWorkflowOperation<typeof dossierWorkflow>('dossierWorkflow', {
+    workflowId: dossierId,
+    taskQueue: deps.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [
+      {
+        opening: {
+          selectionId: selection._id,
+          trainingTitle: training.title,
+          candidate,
+          closesAt: selection.closesAt.toISOString(),
+          reminderOffsetsDays: [...(selection.reminderOffsetsDays ?? [7, 1])],
+        },
+      },
+    ],
+    typedSearchAttributes: [
+      { key: searchAttributes.status, value: 'DRAFT' },
+      { key: searchAttributes.selection, value: selection._id },
+      { key: searchAttributes.candidate, value: candidate.id },
+    ],
+  });
+  const state = await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+    deps.temporal.workflow.executeUpdateWithStart(enrolUpdate, { startWorkflowOperation: start }),
+  );
+  return { dossier: viewDossier(state), created: true };
+}
+
+/**
+ * The stored dossier, if `reader` may see it. Anyone else's dossier is a 404,
+ * exactly like a dossier that does not exist: nothing to learn by probing.
+ */
+export async function findReadableDossier(deps: Pick<DossierServiceDeps, 'models'>, dossierId: string, reader: Reader): Promise<DossierState> {
+  const record = await deps.models.Dossier.findById(dossierId).lean();
+  if (!record) throw errors.dossierNotFound();
+  const state = record.state as DossierState;
+  let allowed: boolean;
   switch (reader.role) {
     case 'candidate':
-      return dossier.candidate.id === reader.accountId;
+      allowed = state.candidate.id === reader.accountId;
+      break;
     case 'admin':
-      return true;
+      allowed = true;
+      break;
     case 'office': {
-      const selection = await deps.models.Selection.findById(dossier.selectionId).lean();
-      return Boolean(selection && reader.trainingIds.includes(selection.trainingId));
+      const selection = await deps.models.Selection.findById(state.selectionId).lean();
+      allowed = Boolean(selection && reader.trainingIds.includes(selection.trainingId));
+      break;
     }
   }
+  if (!allowed) throw errors.dossierNotFound();
+  return state;
+}
+
+/** "Mes inscriptions": the candidate's dossiers, latest first. */
+export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'models'>, candidateId: string): Promise<DossierView[]> {
+  const records = await deps.models.Dossier.find({ 'candidate.id': candidateId }).sort({ createdAt: -1 }).lean();
+  return records.map((record) => viewDossier(record.state as DossierState));
+}
+
+/** A step of the candidate's own dossier, sent to its workflow as an Update. */
+export async function runCandidateStep(deps: DossierServiceDeps, dossierId: string, candidateId: string, call: DossierUpdateCall): Promise<DossierView> {
+  await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
+  return viewDossier(await updateDossier(deps, dossierId, call));
+}
+
+/**
+ * Checked before an upload is streamed in, so a locked dossier does not
+ * receive 10 MB for nothing. The workflow's validator still has the last word.
+ */
+export async function assertCandidateCanUpload(deps: DossierServiceDeps, dossierId: string, candidateId: string): Promise<DossierState> {
+  const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
+  if (FINAL_STATUSES.includes(state.status) || state.status === 'SUBMITTED') {
+    throw new AppError('DOSSIER_LOCKED', 'Le dossier ne peut plus être modifié.');
+  }
+  if (Date.now() >= Date.parse(state.closesAt)) {
+    throw new AppError('REGISTRATION_CLOSED', 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.');
+  }
+  return state;
+}
+
+/** Every file of a dossier, to check a download belongs to it. */
+export function filesOf(state: DossierState) {
+  return [
+    ...Object.values(state.documents),
+    ...state.diplomas.map((d) => d.document),
+    ...state.experiences.map((e) => e.proof),
+  ].filter((file): file is NonNullable<typeof file> => Boolean(file));
 }

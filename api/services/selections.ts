@@ -1,4 +1,18 @@
+import type { Client } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
+import { extendDeadlineSignal } from '../../workflows/dossier/contract.js';
+import { AppError, errors } from '../errors.js';
+import { callTemporal } from './temporal-calls.js';
+import { DOCUMENT_LABELS, requiredDocuments, SITUATIONS } from '../../domain/dossier.js';
+
+/** For each situation, the documents to upload: the same rule the workflow applies. */
+export function documentsBySituation() {
+  return SITUATIONS.map((situation) => ({
+    situation: situation.code,
+    label: situation.label,
+    documents: requiredDocuments(situation.code).map((kind) => ({ kind, label: DOCUMENT_LABELS[kind] })),
+  }));
+}
 
 export interface SelectionSummary {
   id: string;
@@ -8,6 +22,9 @@ export interface SelectionSummary {
   closesAt: string;
   isOpen: boolean;
   officeContact: { name: string; email: string; phone?: string };
+  reminderOffsetsDays: number[];
+  requiredDocuments: ReturnType<typeof documentsBySituation>;
+  downloadableForms: { id: string; title: string; filename: string; url: string }[];
 }
 
 /** The one rule for "open": opened already and not yet closed. */
@@ -33,6 +50,14 @@ async function summarize(models: SelectionModels, selections: Awaited<ReturnType
         closesAt: selection.closesAt.toISOString(),
         isOpen: isSelectionOpen(selection, now),
         officeContact: { name: contact.name, email: contact.email, ...(contact.phone ? { phone: contact.phone } : {}) },
+        reminderOffsetsDays: [...(selection.reminderOffsetsDays ?? [])],
+        requiredDocuments: documentsBySituation(),
+        downloadableForms: (selection.downloadableForms ?? []).map((form) => ({
+          id: String(form.id),
+          title: String(form.title),
+          filename: String(form.filename),
+          url: `/selections/${selection._id}/forms/${form.id}`,
+        })),
       },
     ];
   });
@@ -55,4 +80,34 @@ export async function listSelectionsForStaff(models: SelectionModels, trainingId
   const filter = trainingIds === 'all' ? {} : { trainingId: { $in: trainingIds } };
   const selections = await models.Selection.find(filter).sort({ closesAt: -1, _id: 1 });
   return summarize(models, selections, now);
+}
+
+/**
+ * Moves a selection's closing date later: the selection first (dossiers check
+ * it before they expire, so even a missed signal cannot close one early), then
+ * every open dossier at once, by signal.
+ */
+export async function extendSelectionClosingDate(
+  deps: { models: Pick<Models, 'Selection' | 'Dossier'>; temporal: Client; temporalTimeoutMs: number },
+  selectionId: string,
+  closesAt: Date,
+  scope: string[] | 'all',
+): Promise<number> {
+  const selection = await deps.models.Selection.findById(selectionId);
+  if (!selection || (scope !== 'all' && !scope.includes(selection.trainingId))) throw errors.selectionNotFound();
+  if (closesAt.getTime() <= selection.closesAt.getTime()) {
+    throw new AppError('DEADLINE_NOT_LATER', 'La nouvelle date de clôture doit être postérieure à la date actuelle.', [
+      { field: 'body.closesAt', message: `postérieure au ${selection.closesAt.toISOString()}` },
+    ]);
+  }
+  await deps.models.Selection.updateOne({ _id: selectionId }, { $set: { closesAt } });
+  const open = await deps.models.Dossier.find({ selectionId, status: { $in: ['DRAFT', 'SUBMITTED'] } }, { _id: 1 }).lean();
+  await Promise.all(
+    open.map((dossier) =>
+      callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+        deps.temporal.workflow.getHandle(dossier._id).signal(extendDeadlineSignal, { closesAt: closesAt.toISOString() }),
+      ),
+    ),
+  );
+  return open.length;
 }

@@ -4,7 +4,8 @@ import { createActivities } from '../../activities/index.js';
 import type { Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
-import type { DossierView } from '../../workflows/dossier/contract.js';
+import type { DossierState } from '../../workflows/dossier/contract.js';
+import { createFileStore } from '../../db/files.js';
 import { connectTestDatabase, testActivityConfig } from '../support/stack.js';
 
 describe('activities on the real database and SMTP server', () => {
@@ -17,7 +18,7 @@ describe('activities on the real database and SMTP server', () => {
     database = await connectTestDatabase();
     catcher = await startMailCatcher({ port: 0, rejectRecipient: (address) => address.startsWith('refused') });
     mailer = createMailer({ smtpUrl: catcher.url, from: 'ITSRA <selection@itsra.example>' });
-    activities = createActivities({ models: database.models, mailer, config: testActivityConfig });
+    activities = createActivities({ models: database.models, mailer, files: createFileStore(database.connection), config: testActivityConfig });
   });
   afterAll(async () => {
     mailer?.close();
@@ -25,7 +26,7 @@ describe('activities on the real database and SMTP server', () => {
     await database?.close();
   });
 
-  const dossier = (revision: number, status: DossierView['status']): DossierView => ({
+  const dossier = (revision: number, status: DossierState['status']): DossierState => ({
     dossierId: 'dossier:me-2027:c-7',
     selectionId: 'me-2027',
     trainingTitle: 'Moniteur éducateur',
@@ -33,6 +34,11 @@ describe('activities on the real database and SMTP server', () => {
     status,
     closesAt: '2027-03-01T11:00:00.000Z',
     openedAt: '2026-11-26T10:00:00.000Z',
+    reminderOffsetsDays: [7, 1],
+    remindersSent: [],
+    documents: {},
+    diplomas: [],
+    experiences: [],
     revision,
   });
 

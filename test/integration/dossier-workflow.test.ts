@@ -16,7 +16,7 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
     const person = await loggedIn(stack);
 
     const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
-    expect(opened.statusCode).toBe(202);
+    expect(opened.statusCode).toBe(201);
     const { dossierId } = opened.json<{ dossierId: string }>();
     expect(dossierId).toBe(dossierWorkflowId(selectionId, person.accountId));
     expect(opened.headers.location).toBe(`/dossiers/${encodeURIComponent(dossierId)}`);
@@ -28,11 +28,13 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
       selectionId,
       status: 'DRAFT',
       candidate: { id: person.accountId, email: person.email, firstName: 'Camille', lastName: 'Dupont' },
-      revision: 0,
+      revision: 1,
+      editable: true,
     });
 
-    const stored = await eventually(() => stack.database.models.Dossier.findById(dossierId).lean());
-    expect(stored).toMatchObject({ selectionId, status: 'DRAFT', candidate: { id: person.accountId } });
+    // Stored before the API answered: no waiting.
+    const stored = await stack.database.models.Dossier.findById(dossierId).lean();
+    expect(stored).toMatchObject({ selectionId, status: 'DRAFT', candidate: { id: person.accountId }, revision: 1 });
 
     const email = await stack.catcher.waitFor((e) => e.to.includes(person.email));
     expect(email.subject).toBe("Votre dossier d'inscription — Éducateur spécialisé");
@@ -53,8 +55,9 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
     const person = await loggedIn(stack);
     const first = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
     const second = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
-    expect(second.statusCode).toBe(202);
-    expect(second.json()).toEqual(first.json());
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(200);
+    expect(second.json().dossierId).toEqual(first.json().dossierId);
 
     await stack.catcher.waitFor((e) => e.to.includes(person.email));
     const executions: string[] = [];
@@ -77,7 +80,9 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
       const record = await stack.database.models.Dossier.findById(dossierId).lean();
       return record?.status === 'EXPIRED' ? record : undefined;
     });
-    expect(stored.revision).toBe(1);
+    expect(stored.revision).toBe(2);
+    const email = await stack.catcher.waitFor((e) => e.to.includes(person.email) && e.subject.startsWith('Inscriptions closes'));
+    expect(email.text).toContain("n'ayant pas été déclaré complet");
   });
 
   it('refuses to open a dossier on a closed selection, in French', async () => {

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAccount } from '../../accounts/accounts.js';
 import { createActivities } from '../../activities/index.js';
+import { createFileStore } from '../../db/files.js';
 import { startMailCatcher } from '../../dev/mail-catcher.js';
 import { freePort } from '../../dev/ports.js';
 import { createMailer } from '../../mail/transport.js';
@@ -66,7 +67,7 @@ describe('expired records and e-mail outages', () => {
       connection,
       namespace: 'default',
       taskQueue,
-      activities: createActivities({ models: stack.database.models, mailer, config: testActivityConfig }),
+      activities: createActivities({ models: stack.database.models, mailer, files: createFileStore(stack.database.connection), config: testActivityConfig }),
     });
     const running = worker.run();
     try {

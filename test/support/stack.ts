@@ -7,6 +7,7 @@ import { buildApp } from '../../api/app.js';
 import { loadApiConfig } from '../../api/config.js';
 import type { RateRules } from '../../api/rate-rules.js';
 import { connectDatabase, type Database } from '../../db/connection.js';
+import { createFileStore } from '../../db/files.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
 import { installTemporalRuntime } from '../../worker/runtime.js';
@@ -54,7 +55,7 @@ export async function startTestStack(options: { rateRules?: Partial<RateRules> }
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ models: database.models, mailer, config: testActivityConfig }),
+    activities: createActivities({ models: database.models, mailer, files: createFileStore(database.connection), config: testActivityConfig }),
   });
   const running = worker.run();
 

@@ -6,7 +6,17 @@
  * free of Node APIs.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CivilStatus,
+  DiplomaFields,
+  DocumentKind,
+  DossierContent,
+  ExperienceFields,
+  FileRef,
+  MissingItem,
+  Situation,
+} from '../../domain/dossier.js';
 
 export const DOSSIER_TASK_QUEUE = 'dossiers';
 
@@ -20,6 +30,9 @@ export const DOSSIER_STATUSES = [
   'WITHDRAWN',
 ] as const;
 export type DossierStatus = (typeof DOSSIER_STATUSES)[number];
+
+/** Statuses after which nothing happens to the dossier any more. */
+export const FINAL_STATUSES: readonly DossierStatus[] = ['VALIDATED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'];
 
 /**
  * One dossier per candidate per selection: the workflow id is the business key,
@@ -46,16 +59,18 @@ export interface Candidate {
   lastName: string;
 }
 
-export interface DossierWorkflowInput {
+export interface DossierOpening {
   selectionId: string;
   trainingTitle: string;
   candidate: Candidate;
-  /** Closing date-time of the selection, ISO 8601 with offset. */
+  /** Closing date-time of the selection, ISO 8601. */
   closesAt: string;
+  /** Days before the closing date when an unfinished dossier gets a reminder. */
+  reminderOffsetsDays: number[];
 }
 
 /** The dossier as the workflow knows it; also what is stored in MongoDB. */
-export interface DossierView {
+export interface DossierState extends DossierContent {
   dossierId: string;
   selectionId: string;
   trainingTitle: string;
@@ -63,8 +78,61 @@ export interface DossierView {
   status: DossierStatus;
   closesAt: string;
   openedAt: string;
+  reminderOffsetsDays: number[];
+  /** Keys of the reminders already sent ("<offset>:<closesAt>"), so an extension re-arms them. */
+  remindersSent: string[];
+  declaredIncompleteAt?: string;
+  submittedAt?: string;
+  endedAt?: string;
   /** Increases with every change, so a late activity retry never overwrites newer data. */
   revision: number;
 }
 
-export const getDossierQuery = defineQuery<DossierView>('getDossier');
+/** A new dossier, or one carried over by continue-as-new. */
+export type DossierWorkflowInput = { opening: DossierOpening } | { continued: DossierState };
+
+/** Where an uploaded file goes. */
+export type FileTarget =
+  | { kind: 'document'; document: DocumentKind }
+  | { kind: 'diploma'; entryId: string }
+  | { kind: 'experience'; entryId: string };
+
+export const getDossierQuery = defineQuery<DossierState>('getDossier');
+
+/** "+ S'inscrire": answers once the dossier is stored, so the API reads its own write. */
+export const enrolUpdate = defineUpdate<DossierState>('enrol');
+export const saveCivilStatusUpdate = defineUpdate<DossierState, [CivilStatus]>('saveCivilStatus');
+export const saveSituationUpdate = defineUpdate<DossierState, [Situation]>('saveSituation');
+/** Adds (no entryId) or edits a diploma entry. */
+export const saveDiplomaUpdate = defineUpdate<DossierState, [{ entryId?: string; fields: DiplomaFields }]>('saveDiploma');
+export const removeDiplomaUpdate = defineUpdate<DossierState, [{ entryId: string }]>('removeDiploma');
+export const saveExperienceUpdate = defineUpdate<DossierState, [{ entryId?: string; fields: ExperienceFields }]>('saveExperience');
+export const removeExperienceUpdate = defineUpdate<DossierState, [{ entryId: string }]>('removeExperience');
+/** Puts an uploaded file in place; the file it replaces is deleted by the workflow. */
+export const attachFileUpdate = defineUpdate<DossierState, [{ target: FileTarget; file: FileRef }]>('attachFile');
+/** "Dossier complet à travailler": `emailVerified` is set by the API from the account, never by the client. */
+export const declareCompleteUpdate = defineUpdate<DossierState, [{ emailVerified: boolean }]>('declareComplete');
+/** "Dossier incomplet : je poursuivrai mon inscription plus tard". */
+export const declareIncompleteUpdate = defineUpdate<DossierState>('declareIncomplete');
+export const withdrawUpdate = defineUpdate<DossierState>('withdraw');
+
+/** The selection's closing date moved later: every open dossier follows. */
+export const extendDeadlineSignal = defineSignal<[{ closesAt: string }]>('extendDeadline');
+
+/**
+ * Why an Update was refused: the ApplicationFailure type the workflow throws
+ * from its validators, and the HTTP status the API answers with.
+ */
+export const dossierRefusals = {
+  REGISTRATION_CLOSED: 409,
+  DOSSIER_LOCKED: 409,
+  DOSSIER_INCOMPLETE: 409,
+  EMAIL_NOT_VERIFIED: 409,
+  ENTRY_NOT_FOUND: 404,
+  TOO_MANY_ENTRIES: 409,
+  INVALID_STEP: 400,
+} as const;
+export type DossierRefusal = keyof typeof dossierRefusals;
+
+/** Details of a DOSSIER_INCOMPLETE refusal. */
+export type MissingItems = MissingItem[];

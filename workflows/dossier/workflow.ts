@@ -1,14 +1,51 @@
-import { log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import {
+  civilStatusSchema,
+  diplomaFieldsSchema,
+  experienceFieldsSchema,
+  type FileRef,
+  MAX_DIPLOMAS,
+  MAX_EXPERIENCES,
+  missingItems,
+  situationSchema,
+} from '../../domain/dossier.js';
+import type { EmailTemplate } from '../../mail/templates.js';
+import {
+  attachFileUpdate,
+  declareCompleteUpdate,
+  declareIncompleteUpdate,
+  type DossierRefusal,
+  type DossierState,
   type DossierStatus,
-  type DossierView,
   type DossierWorkflowInput,
+  enrolUpdate,
+  extendDeadlineSignal,
+  FINAL_STATUSES,
+  type FileTarget,
   getDossierQuery,
+  removeDiplomaUpdate,
+  removeExperienceUpdate,
+  saveCivilStatusUpdate,
+  saveDiplomaUpdate,
+  saveExperienceUpdate,
+  saveSituationUpdate,
   searchAttributes,
+  withdrawUpdate,
 } from './contract.js';
 
-const { storeDossier } = proxyActivities<Activities>({
+const { storeDossier, deleteFiles, readSelectionClosesAt } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -21,51 +58,397 @@ const { sendEmail } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
 });
 
+const DAY_MS = 24 * 3600 * 1000;
+
+function refuse(type: DossierRefusal, message: string, details?: unknown): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, ...(details === undefined ? {} : { details: [details] }) });
+}
+
+/** Runs a zod schema in a validator: a bad step is refused before it reaches history. */
+function parseStep<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    refuse(
+      'INVALID_STEP',
+      'Les informations saisies sont invalides.',
+      result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message })),
+    );
+  }
+  return result.data;
+}
+
 /**
- * One candidate's dossier for one selection, from "+ S'inscrire" to its end.
- * This first version opens the dossier, stores it, acknowledges it by e-mail
- * and closes it as EXPIRED at the selection's closing date.
+ * One candidate's dossier for one selection, from "+ S'inscrire" to its end:
+ * steps saved one by one until the closing date, reminders before it, the
+ * declaration, and expiry for a dossier not declared complete in time.
  */
-export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierView> {
-  const info = workflowInfo();
-  const dossier: DossierView = {
-    dossierId: info.workflowId,
-    selectionId: input.selectionId,
-    trainingTitle: input.trainingTitle,
-    candidate: input.candidate,
-    status: 'DRAFT',
-    closesAt: input.closesAt,
-    openedAt: new Date(info.startTime).toISOString(),
-    revision: 0,
-  };
+export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierState> {
+  const dossier: DossierState =
+    'continued' in input
+      ? input.continued
+      : {
+          dossierId: workflowInfo().workflowId,
+          ...input.opening,
+          status: 'DRAFT',
+          openedAt: new Date(workflowInfo().startTime).toISOString(),
+          remindersSent: [],
+          documents: {},
+          diplomas: [],
+          experiences: [],
+          revision: 0,
+        };
+
+  // Wakes the main loop when a handler changed something it waits on.
+  let changed = false;
+  // Activities that store the dossier run one after the other, in revision order.
+  let storing: Promise<void> = Promise.resolve();
+  let stored = 'continued' in input;
+
+  function persist(): Promise<void> {
+    dossier.revision += 1;
+    const snapshot: DossierState = JSON.parse(JSON.stringify(dossier));
+    storing = storing.then(() => storeDossier(snapshot));
+    return storing;
+  }
+
+  async function notify(purpose: string, template: EmailTemplate): Promise<void> {
+    try {
+      await sendEmail({ idempotencyKey: `${dossier.dossierId}:${purpose}`, to: dossier.candidate.email, template });
+    } catch (error) {
+      // A refused address must not end the dossier; the failure stays visible in the history.
+      log.warn('e-mail not delivered', { purpose, error: String(error) });
+    }
+  }
+
+  function moveTo(status: DossierStatus): void {
+    dossier.status = status;
+    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+    changed = true;
+  }
+
+  // ---- Validators: the rules a step must pass, checked before anything is recorded.
+
+  function assertEditable(): void {
+    if (dossier.status !== 'DRAFT') {
+      refuse('DOSSIER_LOCKED', lockedMessage(dossier.status));
+    }
+    if (Date.now() >= Date.parse(dossier.closesAt)) {
+      refuse('REGISTRATION_CLOSED', 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.');
+    }
+  }
+
+  function findEntry(target: FileTarget): { document?: FileRef; proof?: FileRef } | undefined {
+    if (target.kind === 'diploma') return dossier.diplomas.find((d) => d.id === target.entryId);
+    if (target.kind === 'experience') return dossier.experiences.find((e) => e.id === target.entryId);
+    return undefined;
+  }
+
+  function assertEntry(list: { id: string }[], entryId: string | undefined): void {
+    if (entryId !== undefined && !list.some((entry) => entry.id === entryId)) {
+      refuse('ENTRY_NOT_FOUND', "Cette entrée n'existe pas dans le dossier.");
+    }
+  }
+
+  /** Records a change: stored before the Update returns, so the API reads its own write. */
+  async function commit(removedFiles: (FileRef | undefined)[] = []): Promise<DossierState> {
+    await persist();
+    const fileIds = removedFiles.filter((file): file is FileRef => Boolean(file)).map((file) => file.fileId);
+    // A replaced or removed upload is deleted, not orphaned; after the store, so the record never points at a deleted file.
+    if (fileIds.length > 0) await deleteFiles(fileIds);
+    return dossier;
+  }
+
   setHandler(getDossierQuery, () => dossier);
 
-  async function moveTo(status: DossierStatus): Promise<void> {
-    dossier.status = status;
-    dossier.revision += 1;
-    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
-    await storeDossier(dossier);
+  setHandler(
+    enrolUpdate,
+    async () => {
+      await condition(() => stored);
+      return dossier;
+    },
+  );
+
+  setHandler(
+    saveCivilStatusUpdate,
+    async (civilStatus) => {
+      dossier.civilStatus = civilStatusSchema.parse(civilStatus);
+      return commit();
+    },
+    {
+      validator: (civilStatus) => {
+        assertEditable();
+        parseStep(civilStatusSchema, civilStatus);
+      },
+    },
+  );
+
+  setHandler(
+    saveSituationUpdate,
+    async (situation) => {
+      dossier.situation = situationSchema.parse(situation);
+      // Only the salaried need the employer form: another situation drops a file that no longer belongs.
+      const dropped = dossier.situation.status === 'salarie' ? undefined : dossier.documents.employerForm;
+      if (dropped) delete dossier.documents.employerForm;
+      return commit([dropped]);
+    },
+    {
+      validator: (situation) => {
+        assertEditable();
+        parseStep(situationSchema, situation);
+      },
+    },
+  );
+
+  setHandler(
+    saveDiplomaUpdate,
+    async ({ entryId, fields }) => {
+      const parsed = diplomaFieldsSchema.parse(fields);
+      const existing = dossier.diplomas.find((d) => d.id === entryId);
+      if (existing) Object.assign(existing, parsed);
+      else dossier.diplomas.push({ id: uuid4(), ...parsed });
+      return commit();
+    },
+    {
+      validator: ({ entryId, fields }) => {
+        assertEditable();
+        assertEntry(dossier.diplomas, entryId);
+        if (entryId === undefined && dossier.diplomas.length >= MAX_DIPLOMAS) {
+          refuse('TOO_MANY_ENTRIES', `Un dossier compte au plus ${MAX_DIPLOMAS} diplômes.`);
+        }
+        parseStep(diplomaFieldsSchema, fields);
+      },
+    },
+  );
+
+  setHandler(
+    removeDiplomaUpdate,
+    async ({ entryId }) => {
+      const removed = dossier.diplomas.find((d) => d.id === entryId);
+      dossier.diplomas = dossier.diplomas.filter((d) => d.id !== entryId);
+      return commit([removed?.document]);
+    },
+    {
+      validator: ({ entryId }) => {
+        assertEditable();
+        assertEntry(dossier.diplomas, entryId);
+      },
+    },
+  );
+
+  setHandler(
+    saveExperienceUpdate,
+    async ({ entryId, fields }) => {
+      const parsed = experienceFieldsSchema.parse(fields);
+      const existing = dossier.experiences.find((e) => e.id === entryId);
+      if (existing) Object.assign(existing, parsed);
+      else dossier.experiences.push({ id: uuid4(), ...parsed });
+      return commit();
+    },
+    {
+      validator: ({ entryId, fields }) => {
+        assertEditable();
+        assertEntry(dossier.experiences, entryId);
+        if (entryId === undefined && dossier.experiences.length >= MAX_EXPERIENCES) {
+          refuse('TOO_MANY_ENTRIES', `Un dossier compte au plus ${MAX_EXPERIENCES} expériences.`);
+        }
+        parseStep(experienceFieldsSchema, fields);
+      },
+    },
+  );
+
+  setHandler(
+    removeExperienceUpdate,
+    async ({ entryId }) => {
+      const removed = dossier.experiences.find((e) => e.id === entryId);
+      dossier.experiences = dossier.experiences.filter((e) => e.id !== entryId);
+      return commit([removed?.proof]);
+    },
+    {
+      validator: ({ entryId }) => {
+        assertEditable();
+        assertEntry(dossier.experiences, entryId);
+      },
+    },
+  );
+
+  setHandler(
+    attachFileUpdate,
+    async ({ target, file }) => {
+      let replaced: FileRef | undefined;
+      if (target.kind === 'document') {
+        replaced = dossier.documents[target.document];
+        dossier.documents[target.document] = file;
+      } else if (target.kind === 'diploma') {
+        const entry = dossier.diplomas.find((d) => d.id === target.entryId)!;
+        replaced = entry.document;
+        entry.document = file;
+      } else {
+        const entry = dossier.experiences.find((e) => e.id === target.entryId)!;
+        replaced = entry.proof;
+        entry.proof = file;
+      }
+      return commit([replaced]);
+    },
+    {
+      validator: ({ target }) => {
+        assertEditable();
+        if (target.kind === 'document' && target.document === 'employerForm' && dossier.situation?.status !== 'salarie') {
+          refuse('INVALID_STEP', "Le justificatif de statut salarié ne concerne que les candidats salariés : indiquez d'abord votre situation.");
+        }
+        if (target.kind !== 'document' && !findEntry(target)) refuse('ENTRY_NOT_FOUND', "Cette entrée n'existe pas dans le dossier.");
+      },
+    },
+  );
+
+  setHandler(
+    declareCompleteUpdate,
+    async () => {
+      moveTo('SUBMITTED');
+      dossier.submittedAt = new Date().toISOString();
+      await commit();
+      await notify(`submitted:${dossier.revision}`, { kind: 'dossierSubmitted', trainingTitle: dossier.trainingTitle });
+      return dossier;
+    },
+    {
+      validator: ({ emailVerified }) => {
+        assertEditable();
+        const missing = missingItems(dossier);
+        if (missing.length > 0) {
+          refuse('DOSSIER_INCOMPLETE', 'Le dossier ne peut pas être déclaré complet : des éléments manquent.', missing);
+        }
+        if (!emailVerified) {
+          refuse('EMAIL_NOT_VERIFIED', 'Confirmez d’abord votre adresse e-mail (lien reçu à la création du compte) : le service sélection vous écrira à cette adresse.');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    declareIncompleteUpdate,
+    async () => {
+      dossier.declaredIncompleteAt = new Date().toISOString();
+      await commit();
+      await notify(`incomplete:${dossier.revision}`, {
+        kind: 'dossierIncomplete',
+        trainingTitle: dossier.trainingTitle,
+        closesAt: dossier.closesAt,
+        missing: missingItems(dossier).map((item) => item.label),
+      });
+      return dossier;
+    },
+    { validator: () => assertEditable() },
+  );
+
+  setHandler(
+    withdrawUpdate,
+    async () => {
+      moveTo('WITHDRAWN');
+      dossier.endedAt = new Date().toISOString();
+      await commit();
+      await notify('withdrawn', { kind: 'dossierWithdrawn', trainingTitle: dossier.trainingTitle });
+      return dossier;
+    },
+    {
+      validator: () => {
+        if (dossier.status !== 'DRAFT') refuse('DOSSIER_LOCKED', lockedMessage(dossier.status));
+      },
+    },
+  );
+
+  setHandler(extendDeadlineSignal, ({ closesAt }) => {
+    // Only later dates, and only for dossiers still waiting on the deadline.
+    if (FINAL_STATUSES.includes(dossier.status) || !(Date.parse(closesAt) > Date.parse(dossier.closesAt))) return;
+    dossier.closesAt = closesAt;
+    changed = true;
+    void persist();
+  });
+
+  // ---- The life cycle.
+
+  if (!('continued' in input)) {
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: dossier.status },
+      { key: searchAttributes.selection, value: dossier.selectionId },
+      { key: searchAttributes.candidate, value: dossier.candidate.id },
+    ]);
+    await persist();
+    stored = true;
+    await notify('opened', { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
   }
 
-  upsertSearchAttributes([
-    { key: searchAttributes.status, value: dossier.status },
-    { key: searchAttributes.selection, value: dossier.selectionId },
-    { key: searchAttributes.candidate, value: dossier.candidate.id },
-  ]);
-  await storeDossier(dossier);
-  try {
-    await sendEmail({
-      idempotencyKey: `${dossier.dossierId}:opened`,
-      to: dossier.candidate.email,
-      template: { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt },
-    });
-  } catch (error) {
-    // A refused address must not end the dossier; the failure stays visible in the history.
-    log.warn('dossier-opened e-mail not delivered', { error: String(error) });
+  while (!FINAL_STATUSES.includes(dossier.status)) {
+    if (dossier.status === 'DRAFT') {
+      const closesAt = Date.parse(dossier.closesAt);
+      if (Date.now() >= closesAt) {
+        // The deadline is the selection's: ask it, in case an extension signal was missed.
+        const current = await readSelectionClosesAt(dossier.selectionId);
+        if (current && Date.parse(current) > closesAt) {
+          dossier.closesAt = current;
+          await persist();
+          continue;
+        }
+        await expire();
+        break;
+      }
+      const reminder = nextReminder(dossier, Date.now());
+      const wakeAt = reminder ? Math.min(reminder.at, closesAt) : closesAt;
+      changed = false;
+      const woken = await condition(() => changed, wakeAt - Date.now());
+      if (!woken && reminder && Date.now() >= reminder.at && dossier.status === 'DRAFT') await remind(reminder);
+    } else {
+      // Declared complete: the selection office decides (its tools come with the office's issue).
+      changed = false;
+      await condition(() => changed);
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await storing;
+      await continueAsNew<typeof dossierWorkflow>({ continued: dossier });
+    }
   }
 
-  // Nothing can change the dossier yet, so the closing date is the only way forward.
-  await sleep(Math.max(0, Date.parse(dossier.closesAt) - Date.now()));
-  await moveTo('EXPIRED');
+  await condition(allHandlersFinished);
+  await storing;
   return dossier;
+
+  async function remind(reminder: { key: string; daysLeft: number }): Promise<void> {
+    dossier.remindersSent.push(reminder.key);
+    await persist();
+    await notify(`reminder:${reminder.key}`, {
+      kind: 'dossierReminder',
+      trainingTitle: dossier.trainingTitle,
+      closesAt: dossier.closesAt,
+      daysLeft: reminder.daysLeft,
+      missing: missingItems(dossier).map((item) => item.label),
+    });
+  }
+
+  async function expire(): Promise<void> {
+    moveTo('EXPIRED');
+    dossier.endedAt = new Date().toISOString();
+    await persist();
+    await notify('expired', { kind: 'dossierExpired', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
+  }
+}
+
+/** The next reminder still to send, if any: reminders whose time passed before they could be sent are skipped. */
+function nextReminder(dossier: DossierState, now: number): { key: string; at: number; daysLeft: number } | undefined {
+  const closesAt = Date.parse(dossier.closesAt);
+  return dossier.reminderOffsetsDays
+    .map((days) => ({ key: `${days}:${dossier.closesAt}`, at: closesAt - days * DAY_MS, daysLeft: days }))
+    .filter((reminder) => reminder.at > now && !dossier.remindersSent.includes(reminder.key))
+    .sort((a, b) => a.at - b.at)[0];
+}
+
+function lockedMessage(status: DossierStatus): string {
+  switch (status) {
+    case 'SUBMITTED':
+      return 'Le dossier a été déclaré complet : il est en cours d’étude par le service sélection et ne peut plus être modifié.';
+    case 'WITHDRAWN':
+      return 'Le dossier a été retiré.';
+    case 'EXPIRED':
+      return 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.';
+    default:
+      return 'Le dossier ne peut plus être modifié.';
+  }
 }
