@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // Starts real Temporal and FerretDB servers once for the run; fails the run if they cannot start.
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,

@@ -50,7 +50,11 @@ export const fileRefSchema = z.object({
 });
 export type FileRef = z.infer<typeof fileRefSchema>;
 
-const isoDate = z.iso.date('date invalide (AAAA-MM-JJ)');
+// A plain pattern rather than z.iso.date(): inside the workflow bundle that check refused valid dates.
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date invalide (AAAA-MM-JJ)')
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'date invalide (AAAA-MM-JJ)');
 const text = (label: string, max = 200) => z.string().trim().min(1, `${label} obligatoire`).max(max, `${label} trop long`);
 
 export const civilStatusSchema = z.object({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Models } from '../../db/models.js';
 
 /** A training and a selection with the given window; ids are unique per call. */
-export async function createSelection(models: Models, window: { opensAt: Date; closesAt: Date }) {
+export async function createSelection(models: Models, window: { opensAt: Date; closesAt: Date; reminderOffsetsDays?: number[] }) {
   const suffix = randomUUID().slice(0, 8);
   const trainingId = `es-${suffix}`;
   await models.Training.create({ _id: trainingId, title: 'Éducateur spécialisé', diploma: "Diplôme d'État d'éducateur spécialisé" });

@@ -42,7 +42,9 @@ export interface TestStack {
  * (through `app.inject`), a worker on its own task queue, FerretDB and a real
  * SMTP server catching the e-mails.
  */
-export async function startTestStack(options: { rateRules?: Partial<RateRules> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { rateRules?: Partial<RateRules>; apiEnv?: Record<string, string> } = {},
+): Promise<TestStack> {
   installTemporalRuntime('warn');
   const database = await connectTestDatabase();
   const catcher = await startMailCatcher({ port: 0 });
@@ -61,7 +63,7 @@ export async function startTestStack(options: { rateRules?: Partial<RateRules> }
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
-  const config = loadApiConfig({ TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL });
+  const config = loadApiConfig({ TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL, ...options.apiEnv });
   const app = await buildApp({ config, database, temporal, mailer, ...(options.rateRules ? { rateRules: options.rateRules } : {}) });
 
   return {
