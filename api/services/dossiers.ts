@@ -17,6 +17,7 @@ import {
   dossierWorkflowId,
   enrolUpdate,
   FINAL_STATUSES,
+  lockedMessage,
   searchAttributes,
 } from '../../workflows/dossier/contract.js';
 import type { dossierWorkflow } from '../../workflows/dossier/workflow.js';
@@ -159,8 +160,22 @@ export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'mode
 
 /** A step of the candidate's own dossier, sent to its workflow as an Update. */
 export async function runCandidateStep(deps: DossierServiceDeps, dossierId: string, candidateId: string, call: DossierUpdateCall): Promise<DossierView> {
-  await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
-  return viewDossier(await updateDossier(deps, dossierId, call));
+  const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
+  // An ended dossier's workflow is closed: answer from the record, as the workflow would have.
+  assertNotEnded(state);
+  try {
+    return viewDossier(await updateDossier(deps, dossierId, call));
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'DOSSIER_NOT_FOUND') throw error;
+    // It ended between the check and the Update.
+    assertNotEnded(await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] }));
+    throw error;
+  }
+}
+
+function assertNotEnded(state: DossierState): void {
+  if (!FINAL_STATUSES.includes(state.status)) return;
+  throw new AppError(state.status === 'EXPIRED' ? 'REGISTRATION_CLOSED' : 'DOSSIER_LOCKED', lockedMessage(state.status));
 }
 
 /**
@@ -169,9 +184,8 @@ export async function runCandidateStep(deps: DossierServiceDeps, dossierId: stri
  */
 export async function assertCandidateCanUpload(deps: DossierServiceDeps, dossierId: string, candidateId: string): Promise<DossierState> {
   const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
-  if (FINAL_STATUSES.includes(state.status) || state.status === 'SUBMITTED') {
-    throw new AppError('DOSSIER_LOCKED', 'Le dossier ne peut plus être modifié.');
-  }
+  assertNotEnded(state);
+  if (state.status === 'SUBMITTED') throw new AppError('DOSSIER_LOCKED', lockedMessage(state.status));
   if (Date.now() >= Date.parse(state.closesAt)) {
     throw new AppError('REGISTRATION_CLOSED', 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.');
   }

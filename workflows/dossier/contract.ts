@@ -134,5 +134,19 @@ export const dossierRefusals = {
 } as const;
 export type DossierRefusal = keyof typeof dossierRefusals;
 
+/** Why a dossier in this status cannot change, for people (French). */
+export function lockedMessage(status: DossierStatus): string {
+  switch (status) {
+    case 'SUBMITTED':
+      return 'Le dossier a été déclaré complet : il est en cours d’étude par le service sélection et ne peut plus être modifié.';
+    case 'WITHDRAWN':
+      return 'Le dossier a été retiré : il ne peut plus être modifié.';
+    case 'EXPIRED':
+      return 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.';
+    default:
+      return 'Le dossier ne peut plus être modifié.';
+  }
+}
+
 /** Details of a DOSSIER_INCOMPLETE refusal. */
 export type MissingItems = MissingItem[];

@@ -35,6 +35,7 @@ import {
   FINAL_STATUSES,
   type FileTarget,
   getDossierQuery,
+  lockedMessage,
   removeDiplomaUpdate,
   removeExperienceUpdate,
   saveCivilStatusUpdate,
@@ -438,17 +439,4 @@ function nextReminder(dossier: DossierState, now: number): { key: string; at: nu
     .map((days) => ({ key: `${days}:${dossier.closesAt}`, at: closesAt - days * DAY_MS, daysLeft: days }))
     .filter((reminder) => reminder.at > now && !dossier.remindersSent.includes(reminder.key))
     .sort((a, b) => a.at - b.at)[0];
-}
-
-function lockedMessage(status: DossierStatus): string {
-  switch (status) {
-    case 'SUBMITTED':
-      return 'Le dossier a été déclaré complet : il est en cours d’étude par le service sélection et ne peut plus être modifié.';
-    case 'WITHDRAWN':
-      return 'Le dossier a été retiré.';
-    case 'EXPIRED':
-      return 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.';
-    default:
-      return 'Le dossier ne peut plus être modifié.';
-  }
 }
