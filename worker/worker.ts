@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { extname } from 'node:path';
 import type { Activities } from '../activities/index.js';
 
-// Points at workflows/index.ts when run from source (tsx, vitest) and at
+// The workflow bundle's entry: points at workflows/index.ts when run from source (tsx, vitest) and at
 // workflows/index.js once compiled, whichever this file itself is.
-const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url)}`, import.meta.url));
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url)}`, import.meta.url));
 
 export interface DossierWorkerOptions {
   connection: NativeConnection;
