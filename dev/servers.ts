@@ -85,6 +85,8 @@ export interface TemporalDevServerOptions {
   dbFile: string;
   logFile: string;
   namespace?: string;
+  /** Server dynamic config, e.g. a low continue-as-new threshold in a test. */
+  dynamicConfig?: Record<string, string | number>;
 }
 
 /** `temporal server start-dev` with our search attributes registered, ready to take workflows. */
@@ -95,6 +97,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   await mkdir(dirname(options.dbFile), { recursive: true });
   const managed = await spawnServer(options.binary, args, options.logFile);

@@ -43,14 +43,14 @@ export interface TestStack {
  * SMTP server catching the e-mails.
  */
 export async function startTestStack(
-  options: { rateRules?: Partial<RateRules>; apiEnv?: Record<string, string> } = {},
+  options: { rateRules?: Partial<RateRules>; apiEnv?: Record<string, string>; temporalAddress?: string } = {},
 ): Promise<TestStack> {
   installTemporalRuntime('warn');
   const database = await connectTestDatabase();
   const catcher = await startMailCatcher({ port: 0 });
   const mailer = createMailer({ smtpUrl: catcher.url, from: 'Candidature <test@candidature.test>' });
   const taskQueue = `test-${randomUUID()}`;
-  const address = inject('temporalAddress');
+  const address = options.temporalAddress ?? inject('temporalAddress');
 
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createDossierWorker({

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -152,6 +153,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
 
   /** Records a change: stored before the Update returns, so the API reads its own write. */
   async function commit(removedFiles: (FileRef | undefined)[] = []): Promise<DossierState> {
+    // Wakes the main loop, which looks at the history's size after every change.
+    // Patched: dossiers recorded before this change did not wake here (test/replay).
+    if (patched('wake-loop-on-step')) changed = true;
     await persist();
     const fileIds = removedFiles.filter((file): file is FileRef => Boolean(file)).map((file) => file.fileId);
     // A replaced or removed upload is deleted, not orphaned; after the store, so the record never points at a deleted file.

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDirectory, loadDevConfig } from '../../dev/config.js';
+import { freePort } from '../../dev/ports.js';
+import { provisionTemporal } from '../../dev/provision.js';
+import { type RunningServer, startTemporalDevServer } from '../../dev/servers.js';
+import { loggedIn } from '../support/accounts.js';
+import { candidateClient, dossierPath, fillDossier } from '../support/dossiers.js';
+import { createSelection, hoursFromNow } from '../support/fixtures.js';
+import { samplePdf } from '../support/files.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+/**
+ * A server of its own that suggests continue-as-new after 40 events (the
+ * default is thousands), so a dossier carries its state over several runs
+ * within one test.
+ */
+describe('continue-as-new', () => {
+  let temporal: RunningServer;
+  let dir: string;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    const config = loadDevConfig();
+    const binary = await provisionTemporal({ cacheDir: cacheDirectory(config), go: config.GO, log: () => {}, path: config.PATH });
+    dir = await mkdtemp(join(tmpdir(), 'candidature-can-'));
+    temporal = await startTemporalDevServer({
+      binary,
+      port: await freePort(),
+      dbFile: join(dir, 'temporal.sqlite'),
+      logFile: join(dir, 'temporal.log'),
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
+    });
+    stack = await startTestStack({ temporalAddress: temporal.address });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await temporal?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every step of a long dossier across runs, and its Updates keep working', async () => {
+    const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 30) });
+    const user = await loggedIn(stack);
+    await stack.database.models.Account.updateOne({ _id: user.accountId }, { $set: { emailVerifiedAt: new Date() } });
+    const dossierId = await fillDossier(stack, user.headers, selectionId);
+    const client = candidateClient(stack, user.headers);
+    const base = dossierPath(dossierId);
+    for (let version = 2; version <= 6; version += 1) {
+      expect((await client.upload(`${base}/documents/cv`, samplePdf(`cv v${version}`), `cv-v${version}.pdf`)).status).toBe(200);
+    }
+
+    const description = await stack.temporal.workflow.getHandle(dossierId).describe();
+    expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+
+    const declared = await client.call('POST', `${base}/declaration`, { complete: true });
+    expect(declared.status).toBe(200);
+    expect(declared.body).toMatchObject({ status: 'SUBMITTED', documents: { cv: { filename: 'cv-v6.pdf' } }, civilStatus: { lastName: 'Dupont' } });
+    expect(declared.body.diplomas).toHaveLength(1);
+  });
+});
