@@ -6,12 +6,13 @@ import { type EmailTemplate, renderEmail } from '../mail/templates.js';
 import type { Mailer } from '../mail/transport.js';
 import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
 import type { FileStore } from '../db/files.js';
+import { filesOf } from '../domain/dossier.js';
 import type { DossierState } from '../workflows/dossier/contract.js';
 
 export interface ActivityDependencies {
   models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot'>;
   mailer: Pick<Mailer, 'send'>;
-  files: Pick<FileStore, 'delete'>;
+  files: Pick<FileStore, 'delete' | 'listDossierUploads'>;
   config: {
     publicBaseUrl: string;
     passwordResetTtlMs: number;
@@ -27,6 +28,8 @@ export interface SendEmailInput {
 }
 
 const DUPLICATE_KEY = 11000;
+/** An upload not referenced by its dossier after this long is an orphan (an Update takes seconds). */
+const ORPHAN_AFTER_MS = 60 * 60_000;
 
 function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
@@ -182,15 +185,33 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
       return { sent: true };
     },
 
-    /** FerretDB has no TTL indexes: expired sessions, tokens and rate-limit slots are removed here, on a schedule. */
-    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number }> {
+    /**
+     * FerretDB has no TTL indexes: expired sessions, tokens and rate-limit
+     * slots are removed here, on a schedule; so are uploads older than an
+     * hour that no dossier refers to (a process that died between storing a
+     * file and recording it, or an upload whose Update timed out and failed).
+     */
+    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number; orphanFiles: number }> {
       const now = new Date();
+      const uploads = await files.listDossierUploads(new Date(now.getTime() - ORPHAN_AFTER_MS));
+      const referenced = new Map<string, Set<string>>();
+      let orphanFiles = 0;
+      for (const upload of uploads) {
+        if (!referenced.has(upload.dossierId)) {
+          const record = await models.Dossier.findById(upload.dossierId).lean();
+          referenced.set(upload.dossierId, new Set(record ? filesOf(record.state as DossierState).map((f) => f.fileId) : []));
+        }
+        if (!referenced.get(upload.dossierId)!.has(upload.id)) {
+          await files.delete(upload.id);
+          orphanFiles += 1;
+        }
+      }
       const [sessions, tokens, rateLimits] = await Promise.all([
         models.Session.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { absoluteExpiresAt: { $lte: now } }] }),
         models.AccountToken.deleteMany({ expiresAt: { $lte: now } }),
         models.RateSlot.deleteMany({ expiresAt: { $lte: now } }),
       ]);
-      return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount };
+      return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount, orphanFiles };
     },
   };
 }

@@ -56,7 +56,14 @@ export const uploadErrors = {
   unsupportedType: () =>
     new AppError('UNSUPPORTED_MEDIA_TYPE', 'Ce type de fichier n’est pas accepté : déposez un PDF (conseillé), un JPEG ou un PNG.'),
   notMultipart: () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'Envoyez le fichier en multipart/form-data, dans le champ « file ».'),
+  malformed: () => new AppError('VALIDATION_FAILED', "L'envoi du fichier est incomplet ou mal formé : recommencez.", [{ field: 'body.file', message: 'multipart invalide' }]),
 };
+
+/** Errors the multipart plugin already gave a 4xx status keep it (the error handler answers them). */
+function withStatus(error: unknown): Error | undefined {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? (error as Error) : undefined;
+}
 
 /**
  * Streams the request's one file into GridFS, never holding it whole in
@@ -69,20 +76,33 @@ export async function receiveUpload(
   options: { maxBytes: number; metadata: Record<string, unknown> },
 ): Promise<FileRef> {
   if (!request.isMultipart()) throw uploadErrors.notMultipart();
-  const part = await request.file({ limits: { fileSize: options.maxBytes, files: 1 }, throwFileSizeLimit: false });
+  let part;
+  try {
+    part = await request.file({ limits: { fileSize: options.maxBytes, files: 1 }, throwFileSizeLimit: false });
+  } catch (error) {
+    // A body the multipart parser cannot read (no boundary, broken framing): the client's fault.
+    throw withStatus(error) ?? uploadErrors.malformed();
+  }
   if (!part) throw uploadErrors.noFile();
 
+  let requestError: unknown;
+  part.file.once('error', (error) => (requestError = error));
   const gate = new FileTypeGate();
   let stored;
   try {
-    stored = await files.save(part.file.pipe(gate), {
-      filename: sanitizeFilename(part.filename),
-      contentType: 'application/octet-stream', // set below, once the first bytes told
-      metadata: options.metadata,
-    });
+    stored = await files.save(
+      part.file,
+      {
+        filename: sanitizeFilename(part.filename),
+        contentType: 'application/octet-stream', // set below, once the first bytes told
+        metadata: options.metadata,
+      },
+      [gate],
+    );
   } catch (error) {
     part.file.resume(); // drain what is left, so the request can end
     if (error instanceof UnsupportedFileType) throw uploadErrors.unsupportedType();
+    if (requestError !== undefined && error === requestError) throw uploadErrors.malformed();
     throw error;
   }
   if (part.file.truncated) {

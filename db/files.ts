@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 
 export interface StoredFile {
   id: string;
@@ -14,8 +14,14 @@ export interface StoredFile {
  * Files are streamed in and out; nothing holds a whole file in memory.
  */
 export interface FileStore {
-  /** Streams `source` in; on any failure, what was written is removed. */
-  save(source: Readable, file: { filename: string; contentType: string; metadata?: Record<string, unknown> }): Promise<StoredFile>;
+  /** Streams `source` (through `transforms`) in; on any failure, what was written is removed. */
+  save(
+    source: Readable,
+    file: { filename: string; contentType: string; metadata?: Record<string, unknown> },
+    transforms?: Transform[],
+  ): Promise<StoredFile>;
+  /** Uploads for dossiers stored before `cutoff`, to find those no dossier refers to. */
+  listDossierUploads(before: Date): Promise<{ id: string; dossierId: string }[]>;
   /** For uploads, whose type is known only once their first bytes have been read. */
   setContentType(id: string, contentType: string): Promise<void>;
   openDownload(id: string): Readable;
@@ -32,18 +38,26 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
   const bucket = new GridFSBucket(db, { bucketName });
 
   return {
-    async save(source, file) {
+    async save(source, file, transforms = []) {
       const upload = bucket.openUploadStream(file.filename, {
         metadata: { ...file.metadata, contentType: file.contentType },
       });
       try {
-        await pipeline(source, upload);
+        // One pipeline: an error or an early end anywhere (a client gone mid-upload) fails it all.
+        await pipeline([source, ...transforms, upload]);
       } catch (error) {
         // The files document is written last, so only chunks can be left behind.
         await db.collection(`${bucketName}.chunks`).deleteMany({ files_id: upload.id });
         throw error;
       }
       return { id: upload.id.toString(), filename: file.filename, contentType: file.contentType, length: upload.length };
+    },
+    async listDossierUploads(before) {
+      const docs = await db
+        .collection(`${bucketName}.files`)
+        .find({ 'metadata.dossierId': { $exists: true }, uploadDate: { $lt: before } }, { projection: { _id: 1, metadata: 1 } })
+        .toArray();
+      return docs.map((doc) => ({ id: String(doc._id), dossierId: String(doc.metadata?.dossierId) }));
     },
     async setContentType(id, contentType) {
       await db.collection(`${bucketName}.files`).updateOne({ _id: new ObjectId(id) }, { $set: { 'metadata.contentType': contentType } });

@@ -10,14 +10,15 @@
  * Uses TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE like the other processes.
  */
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// The package is CommonJS: Node's ESM loader offers its exports on the default import only.
+import proto from '@temporalio/proto';
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parseConfig, temporalEnv } from '../config/env.js';
 
 export async function exportHistory(client: Client, workflowId: string, file: string): Promise<number> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  await writeFile(file, temporal.api.history.v1.History.encode(history).finish());
+  await writeFile(file, proto.temporal.api.history.v1.History.encode(history).finish());
   return history.events?.length ?? 0;
 }
 

@@ -86,20 +86,30 @@ export type Situation = z.infer<typeof situationSchema>;
 
 const entryId = z.string().regex(/^[a-z0-9-]{1,40}$/, 'identifiant invalide');
 
-/** One "Diplômes" entry; a candidate without a diploma adds one with `noDiploma` and the page saying so. */
-export const diplomaFieldsSchema = z.object({
+/** The fields of a "Diplômes" entry, without the rules that tie them (for answers). */
+export const diplomaShape = z.object({
   noDiploma: z.boolean().default(false),
   title: z.string().trim().max(200).optional(),
   level: z.string().trim().max(100).optional(),
   institution: z.string().trim().max(200).optional(),
   year: z.number().int().min(1950).max(2100).optional(),
-}).refine((d) => d.noDiploma || Boolean(d.title), { message: 'intitulé du diplôme obligatoire', path: ['title'] });
+});
+/** One "Diplômes" entry; a candidate without a diploma adds one with `noDiploma` and the page saying so. */
+export const diplomaFieldsSchema = diplomaShape.refine((d) => d.noDiploma || Boolean(d.title), { message: 'intitulé du diplôme obligatoire', path: ['title'] });
 export type DiplomaFields = z.infer<typeof diplomaFieldsSchema>;
 export interface DiplomaEntry extends DiplomaFields {
   id: string;
   document?: FileRef;
 }
 
+/** The fields of an experience entry, without the rules that tie them (for answers). */
+export const experienceShape = z.object({
+  employer: z.string(),
+  position: z.string(),
+  startDate: z.string(),
+  endDate: z.string().optional(),
+  description: z.string().optional(),
+});
 export const experienceFieldsSchema = z
   .object({
     employer: text('employeur'),
@@ -155,6 +165,15 @@ export function missingItems(content: DossierContent): MissingItem[] {
     }
   }
   return missing;
+}
+
+/** Every file a dossier refers to. */
+export function filesOf(content: DossierContent): FileRef[] {
+  return [
+    ...Object.values(content.documents),
+    ...content.diplomas.map((d) => d.document),
+    ...content.experiences.map((e) => e.proof),
+  ].filter((file): file is FileRef => Boolean(file));
 }
 
 export const STEPS = ['civilStatus', 'situation', 'documents', 'diplomas', 'experiences'] as const;

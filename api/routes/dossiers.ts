@@ -6,9 +6,12 @@ import {
   civilStatusSchema,
   DOCUMENT_KINDS,
   diplomaFieldsSchema,
+  diplomaShape,
   entryIdSchema,
   experienceFieldsSchema,
+  experienceShape,
   fileRefSchema,
+  filesOf,
   situationSchema,
 } from '../../domain/dossier.js';
 import {
@@ -32,7 +35,6 @@ import {
   type DossierServiceDeps,
   type DossierUpdateCall,
   type DossierView,
-  filesOf,
   findReadableDossier,
   listCandidateDossiers,
   openDossier,
@@ -41,8 +43,9 @@ import {
 } from '../services/dossiers.js';
 import { receiveUpload } from '../uploads.js';
 
-const diplomaEntrySchema = diplomaFieldsSchema.safeExtend({ id: z.string(), document: fileRefSchema.optional() });
-const experienceEntrySchema = experienceFieldsSchema.safeExtend({ id: z.string(), proof: fileRefSchema.optional() });
+// Answers describe what is stored; they do not re-run the input rules (a stored dossier always serializes).
+const diplomaEntrySchema = diplomaShape.extend({ id: z.string(), document: fileRefSchema.optional() });
+const experienceEntrySchema = experienceShape.extend({ id: z.string(), proof: fileRefSchema.optional() });
 export const dossierSchema = z
   .object({
     dossierId: z.string(),
@@ -103,7 +106,9 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     try {
       return await runCandidateStep(deps, dossierId, candidateId, (dossier) => dossier.executeUpdate(attachFileUpdate, { args: [{ target, file }] }));
     } catch (error) {
-      await files.delete(file.fileId);
+      // Only a clear refusal proves the dossier will not use the file. After a timeout the Update may
+      // still land, so the file stays; the purge Schedule removes it later if no dossier refers to it.
+      if (error instanceof AppError && error.statusCode < 500) await files.delete(file.fileId);
       throw error;
     }
   };

@@ -19,13 +19,18 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         security: sessionSecurity,
         params: z.object({ selectionId: idSchema }),
         body: z.object({ closesAt: z.iso.datetime({ offset: true, message: 'date-heure ISO 8601 attendue, par ex. 2027-03-01T12:00:00+01:00' }) }),
-        response: { 200: z.object({ closesAt: z.string(), dossiersUpdated: z.number().int() }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: {
+          200: z.object({
+            closesAt: z.string(),
+            dossiersUpdated: z.number().int(),
+            dossiersFailed: z.number().int().describe('Not reached now (send the same date again); they check the selection before closing anyway.'),
+          }), 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },
     async (request) => {
       const { account } = authOf(request);
       const closesAt = new Date(request.body.closesAt);
-      const dossiersUpdated = await extendSelectionClosingDate(
+      const outcome = await extendSelectionClosingDate(
         {
           models: app.deps.database.models,
           temporal: app.deps.temporal,
@@ -35,7 +40,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         closesAt,
         account.role === 'admin' ? 'all' : (account.trainingIds ?? []),
       );
-      return { closesAt: closesAt.toISOString(), dossiersUpdated };
+      return { closesAt: closesAt.toISOString(), ...outcome };
     },
   );
 

@@ -191,12 +191,3 @@ export async function assertCandidateCanUpload(deps: DossierServiceDeps, dossier
   }
   return state;
 }
-
-/** Every file of a dossier, to check a download belongs to it. */
-export function filesOf(state: DossierState) {
-  return [
-    ...Object.values(state.documents),
-    ...state.diplomas.map((d) => d.document),
-    ...state.experiences.map((e) => e.proof),
-  ].filter((file): file is NonNullable<typeof file> => Boolean(file));
-}

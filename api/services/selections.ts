@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
 import { extendDeadlineSignal } from '../../workflows/dossier/contract.js';
 import { AppError, errors } from '../errors.js';
@@ -92,22 +92,25 @@ export async function extendSelectionClosingDate(
   selectionId: string,
   closesAt: Date,
   scope: string[] | 'all',
-): Promise<number> {
+): Promise<{ dossiersUpdated: number; dossiersFailed: number }> {
   const selection = await deps.models.Selection.findById(selectionId);
   if (!selection || (scope !== 'all' && !scope.includes(selection.trainingId))) throw errors.selectionNotFound();
-  if (closesAt.getTime() <= selection.closesAt.getTime()) {
-    throw new AppError('DEADLINE_NOT_LATER', 'La nouvelle date de clôture doit être postérieure à la date actuelle.', [
+  // The same date again is a re-send to the dossiers (after a partial failure), not an error.
+  if (closesAt.getTime() < selection.closesAt.getTime()) {
+    throw new AppError('DEADLINE_NOT_LATER', 'La date de clôture ne peut être que repoussée : choisissez une date postérieure à la date actuelle.', [
       { field: 'body.closesAt', message: `postérieure au ${selection.closesAt.toISOString()}` },
     ]);
   }
   await deps.models.Selection.updateOne({ _id: selectionId }, { $set: { closesAt } });
   const open = await deps.models.Dossier.find({ selectionId, status: { $in: ['DRAFT', 'SUBMITTED'] } }, { _id: 1 }).lean();
-  await Promise.all(
+  const results = await Promise.allSettled(
     open.map((dossier) =>
       callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
         deps.temporal.workflow.getHandle(dossier._id).signal(extendDeadlineSignal, { closesAt: closesAt.toISOString() }),
       ),
     ),
   );
-  return open.length;
+  // A dossier whose workflow just ended needs nothing; one not reached checks the selection before expiring anyway.
+  const failed = results.filter((r) => r.status === 'rejected' && !(r.reason instanceof WorkflowNotFoundError)).length;
+  return { dossiersUpdated: results.filter((r) => r.status === 'fulfilled').length, dossiersFailed: failed };
 }

@@ -74,6 +74,37 @@ describe('dossier rules on the real servers', () => {
     await eventually(async () => !(await fileExists(form)));
   });
 
+  it('replaces the fields of an edited entry, so an edit can clear a field and the dossier stays readable', async () => {
+    const { base, call } = await openDossier();
+    const created = await call('POST', `${base}/experiences`, { employer: 'Mairie', position: 'Agent', startDate: '2020-01-01', endDate: '2020-06-01' });
+    const entryId = created.body.experiences[0].id;
+    const edited = await call('PUT', `${base}/experiences/${entryId}`, { employer: 'Mairie', position: 'Agent', startDate: '2021-01-01' });
+    expect(edited.status).toBe(200);
+    expect(edited.body.experiences[0]).toEqual({ id: entryId, employer: 'Mairie', position: 'Agent', startDate: '2021-01-01' });
+    const diploma = await call('POST', `${base}/diplomas`, { title: 'BTS', year: 2012 });
+    const cleared = await call('PUT', `${base}/diplomas/${diploma.body.diplomas[0].id}`, { title: 'BTS SP3S' });
+    expect(cleared.body.diplomas[0]).toEqual({ id: diploma.body.diplomas[0].id, noDiploma: false, title: 'BTS SP3S' });
+    expect((await call('GET', base)).status).toBe(200);
+  });
+
+  it('answers a broken or cut-off multipart body with a 4xx, leaving no chunk behind', async () => {
+    const { base, user } = await openDossier();
+    const chunks = await gridFsChunkCount();
+    const noBoundary = await stack.app.inject({ method: 'PUT', url: `${base}/documents/cv`, headers: { ...user.headers, 'content-type': 'multipart/form-data' }, payload: 'x' });
+    expect(noBoundary.statusCode).toBeGreaterThanOrEqual(400);
+    expect(noBoundary.statusCode).toBeLessThan(500);
+    const whole = multipartFile(Buffer.concat([samplePdf('cut'), Buffer.alloc(600_000, 0x20)]), 'cv.pdf');
+    const cut = await stack.app.inject({
+      method: 'PUT',
+      url: `${base}/documents/cv`,
+      headers: { ...user.headers, ...whole.headers },
+      payload: whole.payload.subarray(0, 400_000), // the closing boundary never comes
+    });
+    expect(cut.statusCode).toBe(400);
+    expect(cut.json().message).toContain('incomplet ou mal formé');
+    expect(await gridFsChunkCount()).toBe(chunks);
+  });
+
   it('answers bad step data with 400 naming the fields, and unknown entries with 404', async () => {
     const { base, call, upload } = await openDossier();
     const bad = await call('PUT', `${base}/civil-status`, { ...civilStatus, birthDate: '1995-02-30', phone: 'call me', address: { city: '' } });
@@ -142,6 +173,7 @@ describe('dossier rules on the real servers', () => {
     expect(late.body.message).toMatch(/inscriptions à cette sélection sont closes/);
     const lateUpload = await client.upload(`${base}/documents/cv`, samplePdf(), 'cv.pdf');
     expect(lateUpload.status).toBe(409);
+    expect((await client.call('POST', `${base}/withdrawal`)).status).toBe(409);
     await eventually(async () => (await client.call('GET', base)).body.status === 'EXPIRED');
   });
 });
@@ -192,7 +224,10 @@ describe('deadline, reminders and extensions', () => {
     const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
     const extended = await stack.app.inject({ method: 'POST', url: `/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: newClosesAt } });
     expect(extended.statusCode).toBe(200);
-    expect(extended.json()).toEqual({ closesAt: newClosesAt, dossiersUpdated: 2 });
+    expect(extended.json()).toEqual({ closesAt: newClosesAt, dossiersUpdated: 2, dossiersFailed: 0 });
+    // Sending the same date again is a harmless re-send.
+    const again = await stack.app.inject({ method: 'POST', url: `/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: newClosesAt } });
+    expect(again.json()).toMatchObject({ dossiersUpdated: 2, dossiersFailed: 0 });
 
     for (const dossierId of dossierIds) {
       const state = await eventually(async () => {

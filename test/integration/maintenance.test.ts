@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAccount } from '../../accounts/accounts.js';
@@ -42,6 +43,21 @@ describe('expired records and e-mail outages', () => {
       { _id: 'live-slot', expiresAt: future },
     ]);
 
+    // An upload an hour old that its dossier does not refer to (its Update never landed), and one it does.
+    const files = createFileStore(stack.database.connection);
+    const orphan = await files.save(Readable.from([Buffer.from('%PDF-1.4 orphan')]), { filename: 'o.pdf', contentType: 'application/pdf', metadata: { dossierId: 'dossier:s:c' } });
+    const kept = await files.save(Readable.from([Buffer.from('%PDF-1.4 kept')]), { filename: 'k.pdf', contentType: 'application/pdf', metadata: { dossierId: 'dossier:s:c' } });
+    await stack.database.models.Dossier.create({
+      _id: 'dossier:s:c',
+      selectionId: 's',
+      candidate: { id: 'c', email: 'c@example.org', firstName: 'C', lastName: 'D' },
+      status: 'DRAFT',
+      closesAt: future,
+      revision: 1,
+      state: { documents: { cv: { fileId: kept.id } }, diplomas: [], experiences: [] },
+    });
+    await stack.database.connection.db!.collection('files.files').updateMany({ 'metadata.dossierId': 'dossier:s:c' }, { $set: { uploadDate: new Date(Date.now() - 2 * 3_600_000) } });
+
     const scheduleId = `purge-${randomUUID()}`;
     await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId });
     await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId }); // idempotent
@@ -53,6 +69,8 @@ describe('expired records and e-mail outages', () => {
       expect(await Session.exists({ _id: 'live-session' })).not.toBeNull();
       expect(await AccountToken.exists({ _id: 'live-token' })).not.toBeNull();
       expect(await RateSlot.exists({ _id: 'live-slot' })).not.toBeNull();
+      await eventually(async () => (await files.find(orphan.id)) === null);
+      expect(await files.find(kept.id)).not.toBeNull();
     } finally {
       await schedule.delete();
     }

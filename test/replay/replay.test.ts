@@ -1,4 +1,5 @@
-import { temporal } from '@temporalio/proto';
+// The package is CommonJS: Node's ESM loader offers its exports on the default import only.
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ describe('replay of recorded dossier histories', async () => {
 
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
-      const history = temporal.api.history.v1.History.decode(await readFile(join(historiesDir, file)));
+      const history = proto.temporal.api.history.v1.History.decode(await readFile(join(historiesDir, file)));
       expect(history.events.length).toBeGreaterThan(10);
       await Worker.runReplayHistory({ workflowsPath }, history, file);
     }, 60_000);

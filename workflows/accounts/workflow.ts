@@ -20,7 +20,7 @@ export async function accountEmailWorkflow(request: AccountEmailRequest): Promis
   return deliverAccountEmail(request, workflowInfo().workflowId);
 }
 
-/** Run by a Temporal Schedule: removes expired sessions, tokens and rate-limit counters. */
-export async function purgeExpiredRecordsWorkflow(): Promise<{ sessions: number; tokens: number; rateLimits: number }> {
+/** Run by a Temporal Schedule: removes expired sessions, tokens and rate-limit slots, and orphaned uploads. */
+export async function purgeExpiredRecordsWorkflow(): Promise<{ sessions: number; tokens: number; rateLimits: number; orphanFiles: number }> {
   return purgeExpiredRecords();
 }

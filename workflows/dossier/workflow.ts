@@ -4,7 +4,6 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -104,23 +103,32 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   let changed = false;
   // Activities that store the dossier run one after the other, in revision order.
   let storing: Promise<void> = Promise.resolve();
+  let pendingStores = 0;
   let stored = 'continued' in input;
+  // E-mails in flight: an SMTP outage delays them, never the dossier's own work.
+  let pendingEmails = 0;
 
   function persist(): Promise<void> {
     dossier.revision += 1;
     const snapshot: DossierState = JSON.parse(JSON.stringify(dossier));
-    storing = storing.then(() => storeDossier(snapshot));
+    pendingStores += 1;
+    storing = storing.then(() => storeDossier(snapshot)).finally(() => (pendingStores -= 1));
     return storing;
   }
 
-  async function notify(purpose: string, template: EmailTemplate): Promise<void> {
-    try {
-      await sendEmail({ idempotencyKey: `${dossier.dossierId}:${purpose}`, to: dossier.candidate.email, template });
-    } catch (error) {
-      // A refused address must not end the dossier; the failure stays visible in the history.
-      log.warn('e-mail not delivered', { purpose, error: String(error) });
-    }
+  /** Sends without waiting: the e-mail may wait out an SMTP outage for days. */
+  function notify(purpose: string, template: EmailTemplate): void {
+    pendingEmails += 1;
+    sendEmail({ idempotencyKey: `${dossier.dossierId}:${purpose}`, to: dossier.candidate.email, template })
+      .catch((error) => {
+        // A refused address must not end the dossier; the failure stays visible in the history.
+        log.warn('e-mail not delivered', { purpose, error: String(error) });
+      })
+      .finally(() => (pendingEmails -= 1));
   }
+
+  /** Before this run ends (completion or continue-as-new): no Update, store or e-mail left half done. */
+  const settled = () => allHandlersFinished() && pendingStores === 0 && pendingEmails === 0;
 
   function moveTo(status: DossierStatus): void {
     dossier.status = status;
@@ -154,8 +162,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   /** Records a change: stored before the Update returns, so the API reads its own write. */
   async function commit(removedFiles: (FileRef | undefined)[] = []): Promise<DossierState> {
     // Wakes the main loop, which looks at the history's size after every change.
-    // Patched: dossiers recorded before this change did not wake here (test/replay).
-    if (patched('wake-loop-on-step')) changed = true;
+    changed = true;
     await persist();
     const fileIds = removedFiles.filter((file): file is FileRef => Boolean(file)).map((file) => file.fileId);
     // A replaced or removed upload is deleted, not orphaned; after the store, so the record never points at a deleted file.
@@ -208,8 +215,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     saveDiplomaUpdate,
     async ({ entryId, fields }) => {
       const parsed = diplomaFieldsSchema.parse(fields);
-      const existing = dossier.diplomas.find((d) => d.id === entryId);
-      if (existing) Object.assign(existing, parsed);
+      const index = dossier.diplomas.findIndex((d) => d.id === entryId);
+      // An edit replaces the fields (a field left out is cleared) and keeps the uploaded document.
+      if (index >= 0) dossier.diplomas[index] = { id: entryId!, ...parsed, ...(dossier.diplomas[index]!.document ? { document: dossier.diplomas[index]!.document } : {}) };
       else dossier.diplomas.push({ id: uuid4(), ...parsed });
       return commit();
     },
@@ -244,8 +252,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     saveExperienceUpdate,
     async ({ entryId, fields }) => {
       const parsed = experienceFieldsSchema.parse(fields);
-      const existing = dossier.experiences.find((e) => e.id === entryId);
-      if (existing) Object.assign(existing, parsed);
+      const index = dossier.experiences.findIndex((e) => e.id === entryId);
+      if (index >= 0) dossier.experiences[index] = { id: entryId!, ...parsed, ...(dossier.experiences[index]!.proof ? { proof: dossier.experiences[index]!.proof } : {}) };
       else dossier.experiences.push({ id: uuid4(), ...parsed });
       return commit();
     },
@@ -311,7 +319,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       moveTo('SUBMITTED');
       dossier.submittedAt = new Date().toISOString();
       await commit();
-      await notify(`submitted:${dossier.revision}`, { kind: 'dossierSubmitted', trainingTitle: dossier.trainingTitle });
+      notify(`submitted:${dossier.revision}`, { kind: 'dossierSubmitted', trainingTitle: dossier.trainingTitle });
       return dossier;
     },
     {
@@ -333,7 +341,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     async () => {
       dossier.declaredIncompleteAt = new Date().toISOString();
       await commit();
-      await notify(`incomplete:${dossier.revision}`, {
+      // Once per closing date, however often the candidate says "later".
+      notify(`incomplete:${dossier.closesAt}`, {
         kind: 'dossierIncomplete',
         trainingTitle: dossier.trainingTitle,
         closesAt: dossier.closesAt,
@@ -350,14 +359,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       moveTo('WITHDRAWN');
       dossier.endedAt = new Date().toISOString();
       await commit();
-      await notify('withdrawn', { kind: 'dossierWithdrawn', trainingTitle: dossier.trainingTitle });
+      notify('withdrawn', { kind: 'dossierWithdrawn', trainingTitle: dossier.trainingTitle });
       return dossier;
     },
-    {
-      validator: () => {
-        if (dossier.status !== 'DRAFT') refuse('DOSSIER_LOCKED', lockedMessage(dossier.status));
-      },
-    },
+    { validator: () => assertEditable() },
   );
 
   setHandler(extendDeadlineSignal, ({ closesAt }) => {
@@ -378,7 +383,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     ]);
     await persist();
     stored = true;
-    await notify('opened', { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
+    notify('opened', { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
   }
 
   while (!FINAL_STATUSES.includes(dossier.status)) {
@@ -387,39 +392,45 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       if (Date.now() >= closesAt) {
         // The deadline is the selection's: ask it, in case an extension signal was missed.
         const current = await readSelectionClosesAt(dossier.selectionId);
-        if (current && Date.parse(current) > closesAt) {
+        if (current && Date.parse(current) > Date.parse(dossier.closesAt)) {
           dossier.closesAt = current;
           await persist();
-          continue;
         }
+        // An extension signal may also have arrived while the selection was read.
+        if (Date.parse(dossier.closesAt) > Date.now()) continue;
         await expire();
         break;
       }
       const reminder = nextReminder(dossier, Date.now());
       const wakeAt = reminder ? Math.min(reminder.at, closesAt) : closesAt;
       changed = false;
-      const woken = await condition(() => changed, wakeAt - Date.now());
-      if (!woken && reminder && Date.now() >= reminder.at && dossier.status === 'DRAFT') await remind(reminder);
+      await condition(() => changed, wakeAt - Date.now());
+      // Whatever woke the loop, a reminder whose time has come is sent (a step in the same instant must not skip it).
+      // (Unless the closing date moved meanwhile: the reminder's key names the date it was for.)
+      if (reminder && reminder.closesAt === dossier.closesAt && Date.now() >= reminder.at && Date.now() < Date.parse(dossier.closesAt)) {
+        await remind(reminder);
+      }
     } else {
       // Declared complete: the selection office decides (its tools come with the office's issue).
       changed = false;
       await condition(() => changed);
     }
     if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await storing;
+      await condition(settled);
       await continueAsNew<typeof dossierWorkflow>({ continued: dossier });
     }
   }
 
-  await condition(allHandlersFinished);
-  await storing;
+  await condition(settled);
   return dossier;
 
   async function remind(reminder: { key: string; daysLeft: number }): Promise<void> {
+    if (dossier.status !== 'DRAFT') return;
     dossier.remindersSent.push(reminder.key);
     await persist();
-    await notify(`reminder:${reminder.key}`, {
+    // Declared complete meanwhile: no reminder.
+    if (dossier.status !== 'DRAFT') return;
+    notify(`reminder:${reminder.key}`, {
       kind: 'dossierReminder',
       trainingTitle: dossier.trainingTitle,
       closesAt: dossier.closesAt,
@@ -429,18 +440,20 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   }
 
   async function expire(): Promise<void> {
+    // Withdrawn or declared complete while the selection was being read: nothing to close.
+    if (dossier.status !== 'DRAFT') return;
     moveTo('EXPIRED');
     dossier.endedAt = new Date().toISOString();
     await persist();
-    await notify('expired', { kind: 'dossierExpired', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
+    notify('expired', { kind: 'dossierExpired', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
   }
 }
 
 /** The next reminder still to send, if any: reminders whose time passed before they could be sent are skipped. */
-function nextReminder(dossier: DossierState, now: number): { key: string; at: number; daysLeft: number } | undefined {
+function nextReminder(dossier: DossierState, now: number): { key: string; at: number; daysLeft: number; closesAt: string } | undefined {
   const closesAt = Date.parse(dossier.closesAt);
   return dossier.reminderOffsetsDays
-    .map((days) => ({ key: `${days}:${dossier.closesAt}`, at: closesAt - days * DAY_MS, daysLeft: days }))
+    .map((days) => ({ key: `${days}:${dossier.closesAt}`, at: closesAt - days * DAY_MS, daysLeft: days, closesAt: dossier.closesAt }))
     .filter((reminder) => reminder.at > now && !dossier.remindersSent.includes(reminder.key))
     .sort((a, b) => a.at - b.at)[0];
 }
