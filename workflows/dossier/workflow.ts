@@ -10,6 +10,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import {
   civilStatusSchema,
@@ -211,78 +212,64 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     },
   );
 
-  setHandler(
-    saveDiplomaUpdate,
-    async ({ entryId, fields }) => {
-      const parsed = diplomaFieldsSchema.parse(fields);
-      const index = dossier.diplomas.findIndex((d) => d.id === entryId);
-      // An edit replaces the fields (a field left out is cleared) and keeps the uploaded document.
-      if (index >= 0) dossier.diplomas[index] = { id: entryId!, ...parsed, ...(dossier.diplomas[index]!.document ? { document: dossier.diplomas[index]!.document } : {}) };
-      else dossier.diplomas.push({ id: uuid4(), ...parsed });
-      return commit();
-    },
-    {
-      validator: ({ entryId, fields }) => {
-        assertEditable();
-        assertEntry(dossier.diplomas, entryId);
-        if (entryId === undefined && dossier.diplomas.length >= MAX_DIPLOMAS) {
-          refuse('TOO_MANY_ENTRIES', `Un dossier compte au plus ${MAX_DIPLOMAS} diplômes.`);
-        }
-        parseStep(diplomaFieldsSchema, fields);
-      },
-    },
-  );
+  /**
+   * Diplomas and experiences: a list of entries, each with its fields and one
+   * file ("document" or "proof"), added, edited and removed alike.
+   */
+  function registerEntryHandlers<Fields extends object>(options: {
+    list: 'diplomas' | 'experiences';
+    file: 'document' | 'proof';
+    max: number;
+    label: string;
+    schema: { parse(value: unknown): Fields; safeParse: Parameters<typeof parseStep>[0]['safeParse'] };
+    save: UpdateDefinition<DossierState, [{ entryId?: string; fields: Fields }]>;
+    remove: UpdateDefinition<DossierState, [{ entryId: string }]>;
+  }): void {
+    type Entry = { id: string } & Record<string, unknown>;
+    const entries = (): Entry[] => dossier[options.list] as unknown as Entry[];
 
-  setHandler(
-    removeDiplomaUpdate,
-    async ({ entryId }) => {
-      const removed = dossier.diplomas.find((d) => d.id === entryId);
-      dossier.diplomas = dossier.diplomas.filter((d) => d.id !== entryId);
-      return commit([removed?.document]);
-    },
-    {
-      validator: ({ entryId }) => {
-        assertEditable();
-        assertEntry(dossier.diplomas, entryId);
+    setHandler(
+      options.save,
+      async ({ entryId, fields }) => {
+        const parsed = options.schema.parse(fields);
+        const list = entries();
+        const index = list.findIndex((entry) => entry.id === entryId);
+        // An edit replaces the fields (a field left out is cleared) and keeps the uploaded file.
+        const kept = index >= 0 ? list[index]![options.file] : undefined;
+        if (index >= 0) list[index] = { id: entryId!, ...parsed, ...(kept ? { [options.file]: kept } : {}) };
+        else list.push({ id: uuid4(), ...parsed });
+        return commit();
       },
-    },
-  );
+      {
+        validator: ({ entryId, fields }) => {
+          assertEditable();
+          assertEntry(entries(), entryId);
+          if (entryId === undefined && entries().length >= options.max) {
+            refuse('TOO_MANY_ENTRIES', `Un dossier compte au plus ${options.max} ${options.label}.`);
+          }
+          parseStep(options.schema, fields);
+        },
+      },
+    );
 
-  setHandler(
-    saveExperienceUpdate,
-    async ({ entryId, fields }) => {
-      const parsed = experienceFieldsSchema.parse(fields);
-      const index = dossier.experiences.findIndex((e) => e.id === entryId);
-      if (index >= 0) dossier.experiences[index] = { id: entryId!, ...parsed, ...(dossier.experiences[index]!.proof ? { proof: dossier.experiences[index]!.proof } : {}) };
-      else dossier.experiences.push({ id: uuid4(), ...parsed });
-      return commit();
-    },
-    {
-      validator: ({ entryId, fields }) => {
-        assertEditable();
-        assertEntry(dossier.experiences, entryId);
-        if (entryId === undefined && dossier.experiences.length >= MAX_EXPERIENCES) {
-          refuse('TOO_MANY_ENTRIES', `Un dossier compte au plus ${MAX_EXPERIENCES} expériences.`);
-        }
-        parseStep(experienceFieldsSchema, fields);
+    setHandler(
+      options.remove,
+      async ({ entryId }) => {
+        const removed = entries().find((entry) => entry.id === entryId);
+        (dossier[options.list] as unknown as Entry[]) = entries().filter((entry) => entry.id !== entryId);
+        return commit([removed?.[options.file] as FileRef | undefined]);
       },
-    },
-  );
+      {
+        validator: ({ entryId }) => {
+          assertEditable();
+          assertEntry(entries(), entryId);
+        },
+      },
+    );
+  }
 
-  setHandler(
-    removeExperienceUpdate,
-    async ({ entryId }) => {
-      const removed = dossier.experiences.find((e) => e.id === entryId);
-      dossier.experiences = dossier.experiences.filter((e) => e.id !== entryId);
-      return commit([removed?.proof]);
-    },
-    {
-      validator: ({ entryId }) => {
-        assertEditable();
-        assertEntry(dossier.experiences, entryId);
-      },
-    },
-  );
+  registerEntryHandlers({ list: 'diplomas', file: 'document', max: MAX_DIPLOMAS, label: 'diplômes', schema: diplomaFieldsSchema, save: saveDiplomaUpdate, remove: removeDiplomaUpdate });
+  registerEntryHandlers({ list: 'experiences', file: 'proof', max: MAX_EXPERIENCES, label: 'expériences', schema: experienceFieldsSchema, save: saveExperienceUpdate, remove: removeExperienceUpdate });
 
   setHandler(
     attachFileUpdate,
