@@ -4,6 +4,9 @@
  * "+ S'inscrire", the five steps, the declaration, and coming back later.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { createFileStore } from '../../db/files.js';
+import { employerFormPdf } from '../../demo/employer-form.js';
 import type { CaughtEmail } from '../../dev/mail-catcher.js';
 import { samplePdf, samplePng, sampleJpeg, multipartFile } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
@@ -28,6 +31,15 @@ describe("the candidates' guide, end to end", () => {
   beforeAll(async () => {
     stack = await startTestStack({ rateRules: { signupPerClient: { name: 'signup-client', limit: 100, windowMs: 3_600_000 } } });
     ({ selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-24), closesAt: hoursFromNow(24 * 21) }));
+    // The selection's "documents téléchargeables": the employer form, a real PDF in GridFS.
+    const form = await createFileStore(stack.database.connection).save(Readable.from([Buffer.from(await employerFormPdf())]), {
+      filename: 'justificatif-statut-salarie.pdf',
+      contentType: 'application/pdf',
+    });
+    await stack.database.models.Selection.updateOne(
+      { _id: selectionId },
+      { $set: { downloadableForms: [{ id: 'justificatif-statut-salarie', title: 'Justificatif de statut salarié', fileId: form.id, filename: form.filename }] } },
+    );
   });
   afterAll(() => stack?.close());
 
@@ -90,8 +102,13 @@ describe("the candidates' guide, end to end", () => {
     for (const [kind, name] of [['cv', 'cv.pdf'], ['identity', 'cni.pdf'], ['motivation', 'lettre.pdf']] as const) {
       expect((await upload(h, `${base}/documents/${kind}`, samplePdf(kind), name)).status).toBe(200);
     }
-    // The "Justificatif de statut salarié", filled and signed by the employer, uploaded back.
-    const employerForm = await upload(h, `${base}/documents/employerForm`, samplePdf('signé par l’employeur'), 'justificatif-statut-salarie.pdf');
+    // "Documents téléchargeables": the "Justificatif de statut salarié", downloaded, filled and signed by the employer, uploaded back.
+    const formLink = selection.downloadableForms.find((f: { id: string }) => f.id === 'justificatif-statut-salarie');
+    const downloaded = await stack.app.inject({ method: 'GET', url: formLink.url });
+    expect(downloaded.statusCode).toBe(200);
+    expect(downloaded.headers['content-type']).toBe('application/pdf');
+    expect(downloaded.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const employerForm = await upload(h, `${base}/documents/employerForm`, downloaded.rawPayload, 'justificatif-statut-salarie.pdf');
     expect(employerForm.status).toBe(200);
     expect(employerForm.body.documents.employerForm).toMatchObject({ filename: 'justificatif-statut-salarie.pdf', contentType: 'application/pdf' });
 
