@@ -6,7 +6,7 @@ import { type EmailTemplate, renderEmail } from '../mail/templates.js';
 import type { Mailer } from '../mail/transport.js';
 import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
 import type { FileStore } from '../db/files.js';
-import { filesOf } from '../domain/dossier.js';
+import { filesOf, missingItems } from '../domain/dossier.js';
 import type { DossierState } from '../workflows/dossier/contract.js';
 
 export interface ActivityDependencies {
@@ -145,6 +145,8 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
               status: dossier.status,
               closesAt: new Date(dossier.closesAt),
               revision: dossier.revision,
+              missingCount: missingItems(dossier).length,
+              ...(dossier.submittedAt ? { submittedAt: new Date(dossier.submittedAt) } : {}),
               state: dossier,
             },
           },

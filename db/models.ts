@@ -29,6 +29,11 @@ const selectionSchema = new Schema(
     opensAt: { type: Date, required: true },
     closesAt: { type: Date, required: true },
     officeContact: { type: officeContactSchema, required: true },
+    /** Sent to the candidate with the validation of the dossier. */
+    paymentTerms: {
+      type: String,
+      default: "Les frais d'inscription à la sélection sont à régler dans les 15 jours, par virement ou par carte bancaire depuis votre espace candidat. Le détail vous sera précisé par le service sélection.",
+    },
     /** Days before closesAt when unfinished dossiers get a reminder. */
     reminderOffsetsDays: { type: [Number], default: [7, 1] },
     /** "Documents téléchargeables": forms a candidate fills and uploads back, stored in GridFS. */
@@ -64,6 +69,9 @@ const dossierSchema = new Schema(
     status: { type: String, required: true, enum: DOSSIER_STATUSES },
     closesAt: { type: Date, required: true },
     revision: { type: Number, required: true },
+    /** How many items keep it from being complete: the office filters on it. */
+    missingCount: { type: Number, default: 0 },
+    submittedAt: { type: Date },
     state: { type: Schema.Types.Mixed, required: true },
   },
   { timestamps: true, minimize: false },

@@ -12,6 +12,9 @@ export type EmailTemplate =
   | { kind: 'dossierReminder'; trainingTitle: string; closesAt: string; daysLeft: number; missing: string[] }
   | { kind: 'dossierExpired'; trainingTitle: string; closesAt: string }
   | { kind: 'dossierWithdrawn'; trainingTitle: string }
+  | { kind: 'dossierValidated'; trainingTitle: string; paymentTerms: string }
+  | { kind: 'dossierChangesRequested'; trainingTitle: string; comment: string; items: string[]; respondBy: string }
+  | { kind: 'dossierRejected'; trainingTitle: string; reason: string }
   | { kind: 'verifyEmail'; firstName: string; link: string; validUntil: string }
   | { kind: 'confirmNewEmail'; firstName: string; link: string; validUntil: string }
   | { kind: 'passwordReset'; firstName: string; identifier: string; link: string; validUntil: string }
@@ -95,6 +98,46 @@ export function renderEmail(template: EmailTemplate, context: RenderContext): Re
           "Votre dossier n'ayant pas été déclaré complet avant cette date, il est clos et ne sera pas étudié.",
           '',
           "Pour toute question, contactez le service sélection de la formation.",
+        ),
+      };
+    case 'dossierValidated':
+      return {
+        subject: `Dossier validé — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Votre dossier d'inscription à la sélection « ${template.trainingTitle} » a été validé par le service sélection.`,
+          '',
+          'Modalités de paiement :',
+          template.paymentTerms,
+        ),
+      };
+    case 'dossierChangesRequested':
+      return {
+        subject: `Modifications demandées sur votre dossier — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Le service sélection a étudié votre dossier d'inscription à la sélection « ${template.trainingTitle} » et vous demande de le modifier :`,
+          '',
+          template.comment,
+          ...(template.items.length ? ['', 'Éléments à reprendre :', ...template.items.map((item) => `  - ${item}`)] : []),
+          '',
+          `Vous pouvez le modifier jusqu'au ${formatParisDateTime(template.respondBy)} (heure de Paris), puis le déclarer de nouveau complet.`,
+          resume,
+        ),
+      };
+    case 'dossierRejected':
+      return {
+        subject: `Dossier non retenu — ${template.trainingTitle}`,
+        text: lines(
+          'Bonjour,',
+          '',
+          `Après étude, votre dossier d'inscription à la sélection « ${template.trainingTitle} » n'a pas été retenu.`,
+          '',
+          `Motif : ${template.reason}`,
+          '',
+          'Pour toute question, contactez le service sélection de la formation.',
         ),
       };
     case 'dossierWithdrawn':

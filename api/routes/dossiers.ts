@@ -63,9 +63,17 @@ export const dossierSchema = z
     documents: z.partialRecord(z.enum(DOCUMENT_KINDS), fileRefSchema),
     diplomas: z.array(diplomaEntrySchema),
     experiences: z.array(experienceEntrySchema),
+    deadline: z.string().optional().describe("This candidate's own deadline, when the office set one."),
     declaredIncompleteAt: z.string().optional(),
     submittedAt: z.string().optional(),
     endedAt: z.string().optional(),
+    changesRequested: z.object({ comment: z.string(), items: z.array(z.string()), at: z.string() }).optional(),
+    decision: z
+      .object({ outcome: z.enum(['VALIDATED', 'REJECTED']), at: z.string(), by: z.object({ type: z.string(), id: z.string().optional(), name: z.string().optional() }), reason: z.string().optional() })
+      .optional(),
+    history: z
+      .array(z.object({ at: z.string(), actor: z.object({ type: z.string(), id: z.string().optional(), name: z.string().optional() }), action: z.string(), detail: z.string().optional() }))
+      .describe('The audit trail: every step, declaration, decision, deadline change and e-mail, with actor and time.'),
     revision: z.number().int(),
     progress: z.object({
       stepsDone: z.array(z.string()),

@@ -1,11 +1,119 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf, requireStaff } from '../auth.js';
-import { errorSchema, idSchema, sessionSecurity } from '../schemas.js';
+import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
+import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers } from '../services/office.js';
+import { dossierSchema } from './dossiers.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
 import { selectionSchema } from './selections.js';
 
+const staffErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
+
 export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
+  const dossierDeps = () => ({
+    models: app.deps.database.models,
+    temporal: app.deps.temporal,
+    taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE,
+    temporalTimeoutMs: app.deps.config.WORKFLOW_UPDATE_TIMEOUT_MS,
+  });
+
+  app.get(
+    '/staff/selections/:selectionId/dossiers',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: "Les dossiers d'une sélection : filtres, recherche, tri, pages, et le nombre par statut",
+        description: '`counts` covers the whole selection (every status, dossiers still being filled included), whatever the filters.',
+        security: sessionSecurity,
+        params: z.object({ selectionId: idSchema }),
+        querystring: z.object({
+          status: dossierStatusSchema.optional(),
+          complete: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only dossiers with nothing missing (true) or with something missing (false).'),
+          q: z.string().trim().min(1).max(100).optional().describe('Name, identifier or e-mail (part of).'),
+          sort: z.enum(['lastName', 'submittedAt', 'updatedAt', 'status']).default('lastName'),
+          order: z.enum(['asc', 'desc']).default('asc'),
+          page: z.coerce.number().int().min(1).default(1),
+          pageSize: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(dossierSchema),
+            total: z.number().int(),
+            page: z.number().int(),
+            pageSize: z.number().int(),
+            counts: z.record(z.string(), z.number().int()),
+          }),
+          ...staffErrors,
+        },
+      },
+    },
+    async (request) => listSelectionDossiers(app.deps.database.models, request.params.selectionId, authOf(request), request.query),
+  );
+
+  app.get(
+    '/staff/selections/:selectionId/dossiers.csv',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: "Export CSV des dossiers d'une sélection (Excel, UTF-8, « ; »)",
+        security: sessionSecurity,
+        params: z.object({ selectionId: idSchema }),
+        response: { 200: z.string().describe('text/csv; UTF-8 with BOM, ";" separated, one row per dossier'), ...staffErrors },
+      },
+    },
+    async (request, reply) => {
+      const { filename, csv } = await exportSelectionCsv(app.deps.database.models, request.params.selectionId, authOf(request));
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(csv);
+    },
+  );
+
+  app.post(
+    '/staff/dossiers/:dossierId/decision',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: 'Décision sur un dossier complet : valider, demander des modifications, refuser',
+        description:
+          'A Temporal Update on the dossier, recorded with who and when, e-mailed to the candidate in French: validate (with the selection’s payment terms), ' +
+          'requestChanges (comment, items to change, optional response date: the candidate edits and declares complete again until then), reject (reason). ' +
+          'Only a SUBMITTED dossier can be decided: 409 ILLEGAL_TRANSITION otherwise.',
+        security: sessionSecurity,
+        params: z.object({ dossierId: dossierIdSchema }),
+        body: z.discriminatedUnion('decision', [
+          z.object({ decision: z.literal('validate') }),
+          z.object({
+            decision: z.literal('requestChanges'),
+            comment: z.string().trim().min(1, 'commentaire obligatoire').max(4000),
+            items: z.array(z.string().trim().min(1).max(300)).max(30).default([]),
+            respondBy: z.iso.datetime({ offset: true }).optional(),
+          }),
+          z.object({ decision: z.literal('reject'), reason: z.string().trim().min(1, 'motif obligatoire').max(4000) }),
+        ]),
+        response: { 200: dossierSchema, ...staffErrors },
+      },
+    },
+    async (request) => decide(dossierDeps(), request.params.dossierId, authOf(request), request.body),
+  );
+
+  app.post(
+    '/staff/dossiers/:dossierId/deadline',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: "Repousser la date limite d'un seul candidat",
+        security: sessionSecurity,
+        params: z.object({ dossierId: dossierIdSchema }),
+        body: z.object({ deadline: z.iso.datetime({ offset: true, message: 'date-heure ISO 8601 attendue' }) }),
+        response: { 200: dossierSchema, ...staffErrors },
+      },
+    },
+    async (request) => extendCandidateDeadline(dossierDeps(), request.params.dossierId, authOf(request), new Date(request.body.deadline).toISOString()),
+  );
+
   app.post(
     '/staff/selections/:selectionId/closing-date',
     {

@@ -16,8 +16,10 @@ import {
   type DossierState,
   dossierWorkflowId,
   enrolUpdate,
+  effectiveDeadline,
   FINAL_STATUSES,
   lockedMessage,
+  OPEN_STATUSES,
   searchAttributes,
 } from '../../workflows/dossier/contract.js';
 import type { dossierWorkflow } from '../../workflows/dossier/workflow.js';
@@ -43,7 +45,7 @@ export interface Reader {
 /** The dossier as the API shows it: the workflow's state plus what "Mes inscriptions" needs. */
 export function viewDossier(state: DossierState) {
   const done = stepsDone(state);
-  const editable = state.status === 'DRAFT' && Date.now() < Date.parse(state.closesAt);
+  const editable = OPEN_STATUSES.includes(state.status) && Date.now() < Date.parse(effectiveDeadline(state));
   return {
     ...state,
     editable,
@@ -173,6 +175,14 @@ export async function runCandidateStep(deps: DossierServiceDeps, dossierId: stri
   }
 }
 
+/** An office action on a dossier (already checked readable): an ended dossier's workflow is closed, so 409. */
+export async function runDossierUpdate(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall): Promise<DossierView> {
+  const record = await deps.models.Dossier.findById(dossierId).lean();
+  const status = (record?.state as DossierState | undefined)?.status;
+  if (status && FINAL_STATUSES.includes(status)) throw new AppError('ILLEGAL_TRANSITION', lockedMessage(status));
+  return viewDossier(await updateDossier(deps, dossierId, call));
+}
+
 function assertNotEnded(state: DossierState): void {
   if (!FINAL_STATUSES.includes(state.status)) return;
   throw new AppError(state.status === 'EXPIRED' ? 'REGISTRATION_CLOSED' : 'DOSSIER_LOCKED', lockedMessage(state.status));
@@ -185,8 +195,8 @@ function assertNotEnded(state: DossierState): void {
 export async function assertCandidateCanUpload(deps: DossierServiceDeps, dossierId: string, candidateId: string): Promise<DossierState> {
   const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
   assertNotEnded(state);
-  if (state.status === 'SUBMITTED') throw new AppError('DOSSIER_LOCKED', lockedMessage(state.status));
-  if (Date.now() >= Date.parse(state.closesAt)) {
+  if (!OPEN_STATUSES.includes(state.status)) throw new AppError('DOSSIER_LOCKED', lockedMessage(state.status));
+  if (Date.now() >= Date.parse(effectiveDeadline(state))) {
     throw new AppError('REGISTRATION_CLOSED', 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.');
   }
   return state;

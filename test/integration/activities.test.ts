@@ -39,6 +39,7 @@ describe('activities on the real database and SMTP server', () => {
     documents: {},
     diplomas: [],
     experiences: [],
+    history: [],
     revision,
   });
 

@@ -69,6 +69,41 @@ export interface DossierOpening {
   reminderOffsetsDays: number[];
 }
 
+/** Who did something to a dossier, for the audit trail. */
+export interface Actor {
+  type: 'candidate' | 'staff' | 'system';
+  id?: string;
+  name?: string;
+}
+
+/** One line of the dossier's audit trail, shown to the office. */
+export interface AuditEntry {
+  at: string;
+  actor: Actor;
+  /** Stable, e.g. "civilStatus.saved", "decision.validated", "email.sent". */
+  action: string;
+  detail?: string;
+}
+
+/** The office's decision on a dossier declared complete, and what the candidate is told. */
+export interface ValidateInput {
+  by: Actor;
+  /** The selection's payment terms, sent with the validation e-mail. */
+  paymentTerms: string;
+}
+export interface RequestChangesInput {
+  by: Actor;
+  comment: string;
+  /** Labels (French) of what must be changed, e.g. refused documents. */
+  items: string[];
+  /** Until when the candidate may answer; later than the closing date if the office wishes. */
+  respondBy?: string;
+}
+export interface RejectInput {
+  by: Actor;
+  reason: string;
+}
+
 /** The dossier as the workflow knows it; also what is stored in MongoDB. */
 export interface DossierState extends DossierContent {
   dossierId: string;
@@ -81,9 +116,19 @@ export interface DossierState extends DossierContent {
   reminderOffsetsDays: number[];
   /** Keys of the reminders already sent ("<offset>:<closesAt>"), so an extension re-arms them. */
   remindersSent: string[];
+  /**
+   * This candidate's own deadline (a one-candidate extension, or the office's
+   * response date after asking for changes). The dossier closes at the later
+   * of it and the selection's closesAt.
+   */
+  deadline?: string;
   declaredIncompleteAt?: string;
   submittedAt?: string;
   endedAt?: string;
+  /** The office's last request for changes, shown to the candidate. */
+  changesRequested?: { comment: string; items: string[]; at: string };
+  decision?: { outcome: 'VALIDATED' | 'REJECTED'; at: string; by: Actor; reason?: string };
+  history: AuditEntry[];
   /** Increases with every change, so a late activity retry never overwrites newer data. */
   revision: number;
 }
@@ -116,6 +161,20 @@ export const declareCompleteUpdate = defineUpdate<DossierState, [{ emailVerified
 export const declareIncompleteUpdate = defineUpdate<DossierState>('declareIncomplete');
 export const withdrawUpdate = defineUpdate<DossierState>('withdraw');
 
+export const validateUpdate = defineUpdate<DossierState, [ValidateInput]>('validate');
+export const requestChangesUpdate = defineUpdate<DossierState, [RequestChangesInput]>('requestChanges');
+export const rejectUpdate = defineUpdate<DossierState, [RejectInput]>('reject');
+/** One candidate's deadline moved later by the office. */
+export const extendCandidateDeadlineUpdate = defineUpdate<DossierState, [{ by: Actor; deadline: string }]>('extendCandidateDeadline');
+
+/** Statuses in which the candidate may change the dossier (before its deadline). */
+export const OPEN_STATUSES: readonly DossierStatus[] = ['DRAFT', 'CHANGES_REQUESTED'];
+
+/** When the dossier closes: the later of the selection's date and the candidate's own. */
+export function effectiveDeadline(dossier: Pick<DossierState, 'closesAt' | 'deadline'>): string {
+  return dossier.deadline && Date.parse(dossier.deadline) > Date.parse(dossier.closesAt) ? dossier.deadline : dossier.closesAt;
+}
+
 /** The selection's closing date moved later: every open dossier follows. */
 export const extendDeadlineSignal = defineSignal<[{ closesAt: string }]>('extendDeadline');
 
@@ -131,6 +190,7 @@ export const dossierRefusals = {
   ENTRY_NOT_FOUND: 404,
   TOO_MANY_ENTRIES: 409,
   INVALID_STEP: 400,
+  ILLEGAL_TRANSITION: 409,
 } as const;
 export type DossierRefusal = keyof typeof dossierRefusals;
 

@@ -45,6 +45,13 @@ import {
   saveSituationUpdate,
   searchAttributes,
   withdrawUpdate,
+  type Actor,
+  effectiveDeadline,
+  extendCandidateDeadlineUpdate,
+  OPEN_STATUSES,
+  rejectUpdate,
+  requestChangesUpdate,
+  validateUpdate,
 } from './contract.js';
 
 const { storeDossier, deleteFiles, readSelectionClosesAt } = proxyActivities<Activities>({
@@ -97,8 +104,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
           documents: {},
           diplomas: [],
           experiences: [],
+          history: [],
           revision: 0,
         };
+  dossier.history ??= [];
 
   // Wakes the main loop when a handler changed something it waits on.
   let changed = false;
@@ -117,10 +126,23 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     return storing;
   }
 
+  const CANDIDATE: Actor = { type: 'candidate', id: dossier.candidate.id, name: `${dossier.candidate.firstName} ${dossier.candidate.lastName}` };
+  const SYSTEM: Actor = { type: 'system' };
+
+  /** Adds a line to the audit trail; stored with the change it describes. */
+  function audit(actor: Actor, action: string, detail?: string): void {
+    dossier.history.push({ at: new Date().toISOString(), actor, action, ...(detail === undefined ? {} : { detail }) });
+  }
+
   /** Sends without waiting: the e-mail may wait out an SMTP outage for days. */
   function notify(purpose: string, template: EmailTemplate): void {
     pendingEmails += 1;
     sendEmail({ idempotencyKey: `${dossier.dossierId}:${purpose}`, to: dossier.candidate.email, template })
+      .then(({ sent }) => {
+        if (!sent) return;
+        audit(SYSTEM, 'email.sent', template.kind);
+        return persist();
+      })
       .catch((error) => {
         // A refused address must not end the dossier; the failure stays visible in the history.
         log.warn('e-mail not delivered', { purpose, error: String(error) });
@@ -140,10 +162,10 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   // ---- Validators: the rules a step must pass, checked before anything is recorded.
 
   function assertEditable(): void {
-    if (dossier.status !== 'DRAFT') {
+    if (!OPEN_STATUSES.includes(dossier.status)) {
       refuse('DOSSIER_LOCKED', lockedMessage(dossier.status));
     }
-    if (Date.now() >= Date.parse(dossier.closesAt)) {
+    if (Date.now() >= Date.parse(effectiveDeadline(dossier))) {
       refuse('REGISTRATION_CLOSED', 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.');
     }
   }
@@ -161,7 +183,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   }
 
   /** Records a change: stored before the Update returns, so the API reads its own write. */
-  async function commit(removedFiles: (FileRef | undefined)[] = []): Promise<DossierState> {
+  async function commit(action: string, removedFiles: (FileRef | undefined)[] = [], actor: Actor = CANDIDATE, detail?: string): Promise<DossierState> {
+    audit(actor, action, detail);
     // Wakes the main loop, which looks at the history's size after every change.
     changed = true;
     await persist();
@@ -185,7 +208,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     saveCivilStatusUpdate,
     async (civilStatus) => {
       dossier.civilStatus = civilStatusSchema.parse(civilStatus);
-      return commit();
+      return commit('civilStatus.saved');
     },
     {
       validator: (civilStatus) => {
@@ -202,7 +225,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       // Only the salaried need the employer form: another situation drops a file that no longer belongs.
       const dropped = dossier.situation.status === 'salarie' ? undefined : dossier.documents.employerForm;
       if (dropped) delete dossier.documents.employerForm;
-      return commit([dropped]);
+      return commit('situation.saved', [dropped], CANDIDATE, dossier.situation.status);
     },
     {
       validator: (situation) => {
@@ -218,6 +241,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
    */
   function registerEntryHandlers<Fields extends object>(options: {
     list: 'diplomas' | 'experiences';
+    /** Audit trail name: "diploma" or "experience". */
+    entry: string;
     file: 'document' | 'proof';
     max: number;
     label: string;
@@ -238,7 +263,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
         const kept = index >= 0 ? list[index]![options.file] : undefined;
         if (index >= 0) list[index] = { id: entryId!, ...parsed, ...(kept ? { [options.file]: kept } : {}) };
         else list.push({ id: uuid4(), ...parsed });
-        return commit();
+        return commit(`${options.entry}.saved`);
       },
       {
         validator: ({ entryId, fields }) => {
@@ -257,7 +282,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       async ({ entryId }) => {
         const removed = entries().find((entry) => entry.id === entryId);
         (dossier[options.list] as unknown as Entry[]) = entries().filter((entry) => entry.id !== entryId);
-        return commit([removed?.[options.file] as FileRef | undefined]);
+        return commit(`${options.entry}.removed`, [removed?.[options.file] as FileRef | undefined]);
       },
       {
         validator: ({ entryId }) => {
@@ -268,8 +293,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     );
   }
 
-  registerEntryHandlers({ list: 'diplomas', file: 'document', max: MAX_DIPLOMAS, label: 'diplômes', schema: diplomaFieldsSchema, save: saveDiplomaUpdate, remove: removeDiplomaUpdate });
-  registerEntryHandlers({ list: 'experiences', file: 'proof', max: MAX_EXPERIENCES, label: 'expériences', schema: experienceFieldsSchema, save: saveExperienceUpdate, remove: removeExperienceUpdate });
+  registerEntryHandlers({ list: 'diplomas', entry: 'diploma', file: 'document', max: MAX_DIPLOMAS, label: 'diplômes', schema: diplomaFieldsSchema, save: saveDiplomaUpdate, remove: removeDiplomaUpdate });
+  registerEntryHandlers({ list: 'experiences', entry: 'experience', file: 'proof', max: MAX_EXPERIENCES, label: 'expériences', schema: experienceFieldsSchema, save: saveExperienceUpdate, remove: removeExperienceUpdate });
 
   setHandler(
     attachFileUpdate,
@@ -287,7 +312,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
         replaced = entry.proof;
         entry.proof = file;
       }
-      return commit([replaced]);
+      const where = target.kind === 'document' ? target.document : `${target.kind}:${target.entryId}`;
+      return commit('file.attached', [replaced], CANDIDATE, `${where} — ${file.filename}`);
     },
     {
       validator: ({ target }) => {
@@ -305,7 +331,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     async () => {
       moveTo('SUBMITTED');
       dossier.submittedAt = new Date().toISOString();
-      await commit();
+      await commit('declared.complete');
       notify(`submitted:${dossier.revision}`, { kind: 'dossierSubmitted', trainingTitle: dossier.trainingTitle });
       return dossier;
     },
@@ -327,12 +353,12 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     declareIncompleteUpdate,
     async () => {
       dossier.declaredIncompleteAt = new Date().toISOString();
-      await commit();
+      await commit('declared.incomplete');
       // Once per closing date, however often the candidate says "later".
-      notify(`incomplete:${dossier.closesAt}`, {
+      notify(`incomplete:${effectiveDeadline(dossier)}`, {
         kind: 'dossierIncomplete',
         trainingTitle: dossier.trainingTitle,
-        closesAt: dossier.closesAt,
+        closesAt: effectiveDeadline(dossier),
         missing: missingItems(dossier).map((item) => item.label),
       });
       return dossier;
@@ -345,7 +371,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     async () => {
       moveTo('WITHDRAWN');
       dossier.endedAt = new Date().toISOString();
-      await commit();
+      await commit('withdrawn');
       notify('withdrawn', { kind: 'dossierWithdrawn', trainingTitle: dossier.trainingTitle });
       return dossier;
     },
@@ -356,9 +382,97 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     // Only later dates, and only for dossiers still waiting on the deadline.
     if (FINAL_STATUSES.includes(dossier.status) || !(Date.parse(closesAt) > Date.parse(dossier.closesAt))) return;
     dossier.closesAt = closesAt;
+    audit(SYSTEM, 'deadline.selectionExtended', closesAt);
     changed = true;
     void persist();
   });
+
+  // ---- The selection office's decisions on a dossier declared complete.
+
+  function assertSubmitted(): void {
+    if (dossier.status !== 'SUBMITTED') {
+      refuse('ILLEGAL_TRANSITION', `Cette décision ne s'applique qu'à un dossier déclaré complet (statut actuel : ${dossier.status}).`);
+    }
+  }
+
+  setHandler(
+    validateUpdate,
+    async ({ by, paymentTerms }) => {
+      moveTo('VALIDATED');
+      dossier.decision = { outcome: 'VALIDATED', at: new Date().toISOString(), by };
+      dossier.endedAt = dossier.decision.at;
+      await commit('decision.validated', [], by);
+      notify('validated', { kind: 'dossierValidated', trainingTitle: dossier.trainingTitle, paymentTerms });
+      return dossier;
+    },
+    { validator: (_input) => assertSubmitted() },
+  );
+
+  setHandler(
+    rejectUpdate,
+    async ({ by, reason }) => {
+      moveTo('REJECTED');
+      dossier.decision = { outcome: 'REJECTED', at: new Date().toISOString(), by, reason };
+      dossier.endedAt = dossier.decision.at;
+      await commit('decision.rejected', [], by, reason);
+      notify('rejected', { kind: 'dossierRejected', trainingTitle: dossier.trainingTitle, reason });
+      return dossier;
+    },
+    {
+      validator: ({ reason }) => {
+        assertSubmitted();
+        if (!reason?.trim()) refuse('INVALID_STEP', 'Indiquez le motif du refus.', [{ field: 'reason', message: 'motif obligatoire' }]);
+      },
+    },
+  );
+
+  setHandler(
+    requestChangesUpdate,
+    async ({ by, comment, items, respondBy }) => {
+      moveTo('CHANGES_REQUESTED');
+      const at = new Date().toISOString();
+      dossier.changesRequested = { comment, items, at };
+      if (respondBy) dossier.deadline = respondBy;
+      await commit('decision.changesRequested', [], by, comment);
+      notify(`changes:${dossier.revision}`, {
+        kind: 'dossierChangesRequested',
+        trainingTitle: dossier.trainingTitle,
+        comment,
+        items,
+        respondBy: effectiveDeadline(dossier),
+      });
+      return dossier;
+    },
+    {
+      validator: ({ comment, respondBy }) => {
+        assertSubmitted();
+        if (!comment?.trim()) refuse('INVALID_STEP', 'Expliquez au candidat ce qu’il doit modifier.', [{ field: 'comment', message: 'commentaire obligatoire' }]);
+        const until = respondBy && Date.parse(respondBy) > Date.parse(dossier.closesAt) ? respondBy : dossier.closesAt;
+        if (!(Date.parse(until) > Date.now())) {
+          refuse('INVALID_STEP', 'La date de clôture est passée : fixez une date de réponse à venir pour laisser au candidat le temps de modifier son dossier.', [
+            { field: 'respondBy', message: 'date à venir obligatoire' },
+          ]);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    extendCandidateDeadlineUpdate,
+    async ({ by, deadline }) => {
+      dossier.deadline = deadline;
+      changed = true;
+      return commit('deadline.candidateExtended', [], by, deadline);
+    },
+    {
+      validator: ({ deadline }) => {
+        if (FINAL_STATUSES.includes(dossier.status)) refuse('ILLEGAL_TRANSITION', lockedMessage(dossier.status));
+        if (!(Date.parse(deadline) > Date.parse(effectiveDeadline(dossier)))) {
+          refuse('INVALID_STEP', 'La nouvelle date limite doit être postérieure à la date actuelle du dossier.', [{ field: 'deadline', message: 'date postérieure attendue' }]);
+        }
+      },
+    },
+  );
 
   // ---- The life cycle.
 
@@ -368,14 +482,15 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       { key: searchAttributes.selection, value: dossier.selectionId },
       { key: searchAttributes.candidate, value: dossier.candidate.id },
     ]);
+    audit(CANDIDATE, 'opened');
     await persist();
     stored = true;
     notify('opened', { kind: 'dossierOpened', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
   }
 
   while (!FINAL_STATUSES.includes(dossier.status)) {
-    if (dossier.status === 'DRAFT') {
-      const closesAt = Date.parse(dossier.closesAt);
+    if (OPEN_STATUSES.includes(dossier.status)) {
+      const closesAt = Date.parse(effectiveDeadline(dossier));
       if (Date.now() >= closesAt) {
         // The deadline is the selection's: ask it, in case an extension signal was missed.
         const current = await readSelectionClosesAt(dossier.selectionId);
@@ -384,7 +499,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
           await persist();
         }
         // An extension signal may also have arrived while the selection was read.
-        if (Date.parse(dossier.closesAt) > Date.now()) continue;
+        if (Date.parse(effectiveDeadline(dossier)) > Date.now()) continue;
         await expire();
         break;
       }
@@ -394,7 +509,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       await condition(() => changed, wakeAt - Date.now());
       // Whatever woke the loop, a reminder whose time has come is sent (a step in the same instant must not skip it).
       // (Unless the closing date moved meanwhile: the reminder's key names the date it was for.)
-      if (reminder && reminder.closesAt === dossier.closesAt && Date.now() >= reminder.at && Date.now() < Date.parse(dossier.closesAt)) {
+      if (reminder && reminder.closesAt === effectiveDeadline(dossier) && Date.now() >= reminder.at && Date.now() < Date.parse(reminder.closesAt)) {
         await remind(reminder);
       }
     } else {
@@ -411,16 +526,17 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   await condition(settled);
   return dossier;
 
-  async function remind(reminder: { key: string; daysLeft: number }): Promise<void> {
-    if (dossier.status !== 'DRAFT') return;
+  async function remind(reminder: { key: string; daysLeft: number; closesAt: string }): Promise<void> {
+    if (!OPEN_STATUSES.includes(dossier.status)) return;
     dossier.remindersSent.push(reminder.key);
+    audit(SYSTEM, 'reminder.sent', `${reminder.daysLeft}`);
     await persist();
     // Declared complete meanwhile: no reminder.
-    if (dossier.status !== 'DRAFT') return;
+    if (!OPEN_STATUSES.includes(dossier.status)) return;
     notify(`reminder:${reminder.key}`, {
       kind: 'dossierReminder',
       trainingTitle: dossier.trainingTitle,
-      closesAt: dossier.closesAt,
+      closesAt: reminder.closesAt,
       daysLeft: reminder.daysLeft,
       missing: missingItems(dossier).map((item) => item.label),
     });
@@ -428,19 +544,21 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
 
   async function expire(): Promise<void> {
     // Withdrawn or declared complete while the selection was being read: nothing to close.
-    if (dossier.status !== 'DRAFT') return;
+    if (!OPEN_STATUSES.includes(dossier.status)) return;
     moveTo('EXPIRED');
     dossier.endedAt = new Date().toISOString();
+    audit(SYSTEM, 'expired');
     await persist();
-    notify('expired', { kind: 'dossierExpired', trainingTitle: dossier.trainingTitle, closesAt: dossier.closesAt });
+    notify('expired', { kind: 'dossierExpired', trainingTitle: dossier.trainingTitle, closesAt: effectiveDeadline(dossier) });
   }
 }
 
 /** The next reminder still to send, if any: reminders whose time passed before they could be sent are skipped. */
 function nextReminder(dossier: DossierState, now: number): { key: string; at: number; daysLeft: number; closesAt: string } | undefined {
-  const closesAt = Date.parse(dossier.closesAt);
+  const deadline = effectiveDeadline(dossier);
+  const closesAt = Date.parse(deadline);
   return dossier.reminderOffsetsDays
-    .map((days) => ({ key: `${days}:${dossier.closesAt}`, at: closesAt - days * DAY_MS, daysLeft: days, closesAt: dossier.closesAt }))
+    .map((days) => ({ key: `${days}:${deadline}`, at: closesAt - days * DAY_MS, daysLeft: days, closesAt: deadline }))
     .filter((reminder) => reminder.at > now && !dossier.remindersSent.includes(reminder.key))
     .sort((a, b) => a.at - b.at)[0];
 }

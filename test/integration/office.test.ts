@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggedIn, type TestSession } from '../support/accounts.js';
+import { candidateClient, civilStatus, dossierPath, fillDossier } from '../support/dossiers.js';
+import { samplePdf } from '../support/files.js';
+import { createSelection, hoursFromNow } from '../support/fixtures.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+/** Parses the export back as French Excel would: BOM, ";" separator, quoted cells. */
+function parseCsv(text: string): string[][] {
+  expect(text.startsWith('\uFEFF')).toBe(true);
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 1; i < text.length; i += 1) {
+    const char = text[i]!;
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') (cell += '"'), (i += 1);
+      else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ';') row.push(cell), (cell = '');
+    else if (char === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      (row = []), (cell = ''), (i += 1);
+    } else cell += char;
+  }
+  return rows;
+}
+
+describe('the selection office', () => {
+  let stack: TestStack;
+  let selectionId: string;
+  let officeA: TestSession;
+  let officeB: TestSession;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const created = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 10) });
+    selectionId = created.selectionId;
+    officeA = await loggedIn(stack, { role: 'office', trainingIds: [created.trainingId] });
+    officeB = await loggedIn(stack, { role: 'office', trainingIds: ['another-training'] });
+  });
+  afterAll(() => stack?.close());
+
+  /** A verified candidate with a dossier filled and declared complete. */
+  async function submittedDossier() {
+    const candidate = await loggedIn(stack);
+    await stack.database.models.Account.updateOne({ _id: candidate.accountId }, { $set: { emailVerifiedAt: new Date() } });
+    const dossierId = await fillDossier(stack, candidate.headers, selectionId);
+    const declared = await candidateClient(stack, candidate.headers).call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true });
+    expect(declared.body.status).toBe('SUBMITTED');
+    return { candidate, dossierId };
+  }
+
+  const decide = (office: TestSession, dossierId: string, body: object) =>
+    stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/decision`, headers: office.headers, payload: body });
+
+  it("keeps office B out of office A's selection and dossiers (404), and candidates out of staff routes (403)", async () => {
+    const { dossierId, candidate } = await submittedDossier();
+    const asB = (url: string) => stack.app.inject({ method: 'GET', url, headers: officeB.headers });
+    expect((await asB(`/staff/selections/${selectionId}/dossiers`)).statusCode).toBe(404);
+    expect((await asB(`/staff/selections/${selectionId}/dossiers.csv`)).statusCode).toBe(404);
+    expect((await asB(dossierPath(dossierId))).statusCode).toBe(404);
+    expect((await decide(officeB, dossierId, { decision: 'validate' })).statusCode).toBe(404);
+    const deadline = await stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/deadline`, headers: officeB.headers, payload: { deadline: hoursFromNow(24 * 30).toISOString() } });
+    expect(deadline.statusCode).toBe(404);
+    expect((await decide(candidate, dossierId, { decision: 'validate' })).statusCode).toBe(403);
+  });
+
+  it('validates a dossier and e-mails the payment terms; a second decision is a 409', async () => {
+    const { candidate, dossierId } = await submittedDossier();
+    const validated = await decide(officeA, dossierId, { decision: 'validate' });
+    expect(validated.statusCode).toBe(200);
+    expect(validated.json()).toMatchObject({ status: 'VALIDATED', decision: { outcome: 'VALIDATED', by: { type: 'staff', id: officeA.accountId } } });
+    const email = await stack.catcher.waitFor((e) => e.to.includes(candidate.email) && e.subject.startsWith('Dossier validé'));
+    expect(email.text).toContain('Modalités de paiement :');
+    expect(email.text).toContain("Les frais d'inscription à la sélection sont à régler");
+    const again = await decide(officeA, dossierId, { decision: 'reject', reason: 'trop tard' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('ILLEGAL_TRANSITION');
+  });
+
+  it('rejects a dossier with a reason, e-mailed to the candidate; a draft cannot be decided', async () => {
+    const { candidate, dossierId } = await submittedDossier();
+    const rejected = await decide(officeA, dossierId, { decision: 'reject', reason: 'Le dossier ne correspond pas aux prérequis de la formation.' });
+    expect(rejected.json()).toMatchObject({ status: 'REJECTED', decision: { outcome: 'REJECTED', reason: 'Le dossier ne correspond pas aux prérequis de la formation.' } });
+    const email = await stack.catcher.waitFor((e) => e.to.includes(candidate.email) && e.subject.startsWith('Dossier non retenu'));
+    expect(email.text).toContain('Motif : Le dossier ne correspond pas aux prérequis de la formation.');
+
+    const draft = await loggedIn(stack);
+    const opened = await candidateClient(stack, draft.headers).call('POST', `/selections/${selectionId}/dossiers`);
+    const onDraft = await decide(officeA, opened.body.dossierId, { decision: 'validate' });
+    expect(onDraft.statusCode).toBe(409);
+    expect(onDraft.json().code).toBe('ILLEGAL_TRANSITION');
+    expect((await decide(officeA, dossierId, { decision: 'reject', reason: '' })).statusCode).toBe(400);
+  });
+
+  it('asks for changes: the candidate is told, edits the dossier and declares it complete again', async () => {
+    const { candidate, dossierId } = await submittedDossier();
+    const respondBy = hoursFromNow(24 * 20).toISOString();
+    const requested = await decide(officeA, dossierId, {
+      decision: 'requestChanges',
+      comment: 'Votre pièce d’identité est illisible.',
+      items: ["Pièce d'identité"],
+      respondBy,
+    });
+    expect(requested.statusCode).toBe(200);
+    expect(requested.json()).toMatchObject({ status: 'CHANGES_REQUESTED', deadline: respondBy, changesRequested: { comment: 'Votre pièce d’identité est illisible.' } });
+    const email = await stack.catcher.waitFor((e) => e.to.includes(candidate.email) && e.subject.startsWith('Modifications demandées'));
+    expect(email.text).toContain('Votre pièce d’identité est illisible.');
+    expect(email.text).toContain("  - Pièce d'identité");
+
+    const client = candidateClient(stack, candidate.headers);
+    const base = dossierPath(dossierId);
+    expect((await client.call('GET', base)).body.editable).toBe(true);
+    expect((await client.upload(`${base}/documents/identity`, samplePdf('lisible'), 'cni-lisible.pdf')).status).toBe(200);
+    const again = await client.call('POST', `${base}/declaration`, { complete: true });
+    expect(again.body.status).toBe('SUBMITTED');
+    expect((await decide(officeA, dossierId, { decision: 'validate' })).json().status).toBe('VALIDATED');
+  });
+
+  it("moves one candidate's deadline past the selection's closing date", async () => {
+    const { selectionId: closing, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 3_000) });
+    const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
+    const [late, other] = [await loggedIn(stack), await loggedIn(stack)];
+    const lateDossier = (await candidateClient(stack, late.headers).call('POST', `/selections/${closing}/dossiers`)).body.dossierId as string;
+    const otherDossier = (await candidateClient(stack, other.headers).call('POST', `/selections/${closing}/dossiers`)).body.dossierId as string;
+    const deadline = hoursFromNow(24).toISOString();
+    const extended = await stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(lateDossier)}/deadline`, headers: office.headers, payload: { deadline } });
+    expect(extended.statusCode).toBe(200);
+    expect(extended.json()).toMatchObject({ deadline, editable: true });
+
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect((await candidateClient(stack, late.headers).call('PUT', `${dossierPath(lateDossier)}/civil-status`, civilStatus)).status).toBe(200);
+    const closed = await candidateClient(stack, other.headers).call('PUT', `${dossierPath(otherDossier)}/civil-status`, civilStatus);
+    expect(closed.status).toBe(409);
+  });
+
+  it('lists, filters, searches and counts a selection’s dossiers, and exports them as CSV for Excel', async () => {
+    const { selectionId: own, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 10) });
+    const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
+    const drafts = [await loggedIn(stack), await loggedIn(stack)];
+    for (const draft of drafts) await candidateClient(stack, draft.headers).call('POST', `/selections/${own}/dossiers`);
+    const complete = await loggedIn(stack);
+    await stack.database.models.Account.updateOne({ _id: complete.accountId }, { $set: { emailVerifiedAt: new Date() } });
+    const completeId = await fillDossier(stack, complete.headers, own);
+    await candidateClient(stack, complete.headers).call('POST', `${dossierPath(completeId)}/declaration`, { complete: true });
+
+    const list = (query: string) => stack.app.inject({ method: 'GET', url: `/staff/selections/${own}/dossiers${query}`, headers: office.headers }).then((r) => r.json());
+    const all = await list('');
+    expect(all.total).toBe(3);
+    expect(all.counts).toMatchObject({ DRAFT: 2, SUBMITTED: 1, VALIDATED: 0, total: 3 });
+    expect((await list('?status=SUBMITTED')).items.map((d: { dossierId: string }) => d.dossierId)).toEqual([completeId]);
+    expect((await list('?complete=true')).total).toBe(1);
+    expect((await list('?complete=false')).total).toBe(2);
+    expect((await list(`?q=${encodeURIComponent(complete.identifier)}`)).items.map((d: { dossierId: string }) => d.dossierId)).toEqual([completeId]);
+    expect((await list(`?q=${encodeURIComponent(drafts[0]!.email.toUpperCase())}`)).total).toBe(1);
+    const paged = await list('?pageSize=2&page=2&sort=updatedAt&order=desc');
+    expect(paged).toMatchObject({ total: 3, page: 2, pageSize: 2 });
+    expect(paged.items).toHaveLength(1);
+    expect((await stack.app.inject({ method: 'GET', url: `/staff/selections/${own}/dossiers?pageSize=1000`, headers: office.headers })).statusCode).toBe(400);
+
+    const csv = await stack.app.inject({ method: 'GET', url: `/staff/selections/${own}/dossiers.csv`, headers: office.headers });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const rows = parseCsv(csv.body);
+    expect(rows[0]).toEqual([
+      'Dossier', 'Statut', 'Nom', 'Prénom', 'E-mail', 'Téléphone', 'Date de naissance', 'Ville', 'Situation',
+      'Pièces déposées', 'Éléments manquants', 'Diplômes', 'Expériences', 'Déclaré complet le', 'Date limite', 'Décision le',
+    ]);
+    expect(rows).toHaveLength(4);
+    const row = rows.find((r) => r[0] === completeId)!;
+    expect(row.slice(1, 9)).toEqual(['Complet, à étudier', 'Dupont', 'Camille', complete.email, '06 12 34 56 78', '1995-03-14', 'Clermont-Ferrand', 'Étudiant(e)']);
+    expect(row[9]).toBe("CV, Pièce d'identité, Lettre de motivation / projet professionnel");
+    expect(row[10]).toBe('');
+    const draftRow = rows.find((r) => r[4] === drafts[0]!.email)!;
+    expect(draftRow[1]).toBe('En cours de saisie');
+    expect(draftRow[10]).toContain('État civil à compléter | Situation actuelle à renseigner');
+  });
+
+  it('keeps an audit trail of a full scenario, in order, with actor and time', async () => {
+    const { dossierId } = await submittedDossier();
+    await decide(officeA, dossierId, { decision: 'requestChanges', comment: 'CV à mettre à jour', items: ['CV'] });
+    const candidate = await stack.database.models.Dossier.findById(dossierId).lean();
+    const owner = candidate!.candidate.id;
+    expect(owner).toBeTruthy();
+    const record = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
+    const history = record.json().history as { at: string; actor: { type: string; id?: string }; action: string; detail?: string }[];
+    const actions = history.filter((entry) => entry.action !== 'email.sent').map((entry) => `${entry.actor.type}:${entry.action}`);
+    expect(actions).toEqual([
+      'candidate:opened',
+      'candidate:civilStatus.saved',
+      'candidate:situation.saved',
+      'candidate:file.attached',
+      'candidate:file.attached',
+      'candidate:file.attached',
+      'candidate:diploma.saved',
+      'candidate:file.attached',
+      'candidate:declared.complete',
+      'staff:decision.changesRequested',
+    ]);
+    expect(history.find((e) => e.action === 'decision.changesRequested')).toMatchObject({ actor: { id: officeA.accountId }, detail: 'CV à mettre à jour' });
+    const times = history.map((entry) => Date.parse(entry.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // E-mails appear as they are handed to the relay.
+    await stack.catcher.waitFor((e) => e.subject.startsWith('Modifications demandées') && e.to.includes(record.json().candidate.email));
+    const later = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
+    const emails = (later.json().history as { action: string; detail?: string }[]).filter((e) => e.action === 'email.sent').map((e) => e.detail);
+    expect(emails).toEqual(expect.arrayContaining(['dossierOpened', 'dossierSubmitted']));
+  });
+});
