@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf, requireStaff } from '../auth.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
-import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers } from '../services/office.js';
+import { ZipFile } from 'yazl';
+import { createFileStore } from '../../db/files.js';
+import { findReadableDossier } from '../services/dossiers.js';
+import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, zipEntries } from '../services/office.js';
 import { dossierSchema } from './dossiers.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
 import { selectionSchema } from './selections.js';
@@ -96,6 +99,31 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => decide(dossierDeps(), request.params.dossierId, authOf(request), request.body),
+  );
+
+  app.get(
+    '/staff/dossiers/:dossierId/files.zip',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: "Toutes les pièces d'un dossier, en une archive ZIP",
+        description: 'Streamed: files go from GridFS into the archive one after the other, never held whole in memory.',
+        security: sessionSecurity,
+        params: z.object({ dossierId: dossierIdSchema }),
+        response: { 200: z.unknown().describe('application/zip'), ...staffErrors },
+      },
+    },
+    async (request, reply) => {
+      const { account } = authOf(request);
+      const state = await findReadableDossier(dossierDeps(), request.params.dossierId, { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] });
+      const files = createFileStore(app.deps.database.connection);
+      const zip = new ZipFile();
+      for (const entry of zipEntries(state)) zip.addReadStream(files.openDownload(entry.fileId), entry.name, { compress: false });
+      zip.end();
+      const name = `dossier-${state.candidate.lastName}-${state.selectionId}.zip`.replace(/[^\w.-]+/g, '_');
+      return reply.type('application/zip').header('content-disposition', `attachment; filename="${name}"`).send(zip.outputStream);
+    },
   );
 
   app.post(

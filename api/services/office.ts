@@ -185,3 +185,20 @@ export async function exportSelectionCsv(models: Pick<Models, 'Selection' | 'Dos
   const lines = [CSV_COLUMNS, ...rows].map((row) => row.map(csvCell).join(';'));
   return { filename: `dossiers-${selection._id}.csv`, csv: `\uFEFF${lines.join('\r\n')}\r\n` };
 }
+
+/** Names inside the ZIP: the step and the file's own name, unique, with no path parts. */
+export function zipEntries(state: DossierState): { fileId: string; name: string }[] {
+  const used = new Set<string>();
+  const clean = (text: string) => text.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_');
+  const entries: { fileId: string; name: string }[] = [];
+  const add = (folder: string, file: { fileId: string; filename: string }) => {
+    let name = `${folder}/${clean(file.filename)}`;
+    for (let n = 2; used.has(name); n += 1) name = `${folder}/${n}-${clean(file.filename)}`;
+    used.add(name);
+    entries.push({ fileId: file.fileId, name });
+  };
+  for (const [kind, file] of Object.entries(state.documents)) if (file) add(`pieces-obligatoires/${kind}`, file);
+  state.diplomas.forEach((d, i) => d.document && add(`diplomes/${i + 1}`, d.document));
+  state.experiences.forEach((e, i) => e.proof && add(`experiences/${i + 1}`, e.proof));
+  return entries;
+}

@@ -1,9 +1,33 @@
+import { promisify } from 'node:util';
+import { buffer } from 'node:stream/consumers';
+import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
 import { candidateClient, civilStatus, dossierPath, fillDossier } from '../support/dossiers.js';
 import { samplePdf } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+
+/** Every entry of a ZIP, name → bytes. */
+async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const zip = await promisify<Buffer, yauzl.Options, yauzl.ZipFile>(yauzl.fromBuffer)(bytes, { lazyEntries: true });
+  const entries = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (error, stream) => {
+        if (error) return reject(error);
+        void buffer(stream).then((content) => {
+          entries.set(entry.fileName, content);
+          zip.readEntry();
+        }, reject);
+      });
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return entries;
+}
 
 /** Parses the export back as French Excel would: BOM, ";" separator, quoted cells. */
 function parseCsv(text: string): string[][] {
@@ -209,5 +233,23 @@ describe('the selection office', () => {
     const later = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
     const emails = (later.json().history as { action: string; detail?: string }[]).filter((e) => e.action === 'email.sent').map((e) => e.detail);
     expect(emails).toEqual(expect.arrayContaining(['dossierOpened', 'dossierSubmitted']));
+  });
+
+  it("streams a ZIP holding exactly the dossier's files", async () => {
+    const { candidate, dossierId } = await submittedDossier();
+    const zip = await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeA.headers });
+    expect(zip.statusCode).toBe(200);
+    expect(zip.headers['content-type']).toBe('application/zip');
+    const entries = await unzip(zip.rawPayload);
+    expect([...entries.keys()].sort()).toEqual([
+      'diplomes/1/bac.pdf',
+      'pieces-obligatoires/cv/cv.pdf',
+      'pieces-obligatoires/identity/identity.pdf',
+      'pieces-obligatoires/motivation/motivation.pdf',
+    ]);
+    expect(entries.get('pieces-obligatoires/cv/cv.pdf')!.equals(samplePdf('cv'))).toBe(true);
+    expect(entries.get('diplomes/1/bac.pdf')!.equals(samplePdf('bac'))).toBe(true);
+    expect((await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeB.headers })).statusCode).toBe(404);
+    expect((await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: candidate.headers })).statusCode).toBe(403);
   });
 });
