@@ -176,6 +176,18 @@ export function filesOf(content: DossierContent): FileRef[] {
   ].filter((file): file is FileRef => Boolean(file));
 }
 
+/** A file of the dossier, named as a person would (for review comments and e-mails). */
+export function describeFile(content: DossierContent, fileId: string): string | undefined {
+  for (const [kind, file] of Object.entries(content.documents)) {
+    if (file?.fileId === fileId) return `${DOCUMENT_LABELS[kind as DocumentKind]} (${file.filename})`;
+  }
+  const diploma = content.diplomas.find((d) => d.document?.fileId === fileId);
+  if (diploma) return `Justificatif du diplôme « ${diploma.noDiploma ? 'Ne possède pas de diplôme' : diploma.title} » (${diploma.document!.filename})`;
+  const experience = content.experiences.find((e) => e.proof?.fileId === fileId);
+  if (experience) return `Justificatif de l'expérience « ${experience.position} — ${experience.employer} » (${experience.proof!.filename})`;
+  return undefined;
+}
+
 export const STEPS = ['civilStatus', 'situation', 'documents', 'diplomas', 'experiences'] as const;
 export type Step = (typeof STEPS)[number];
 

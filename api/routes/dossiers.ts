@@ -71,6 +71,10 @@ export const dossierSchema = z
     decision: z
       .object({ outcome: z.enum(['VALIDATED', 'REJECTED']), at: z.string(), by: z.object({ type: z.string(), id: z.string().optional(), name: z.string().optional() }), reason: z.string().optional() })
       .optional(),
+    reviews: z
+      .record(z.string(), z.object({ verdict: z.enum(['accepted', 'refused']), comment: z.string().optional(), by: z.object({ type: z.string(), id: z.string().optional(), name: z.string().optional() }), at: z.string() }))
+      .optional()
+      .describe("The office's review of each file, by file id."),
     history: z
       .array(z.object({ at: z.string(), actor: z.object({ type: z.string(), id: z.string().optional(), name: z.string().optional() }), action: z.string(), detail: z.string().optional() }))
       .describe('The audit trail: every step, declaration, decision, deadline change and e-mail, with actor and time.'),

@@ -5,7 +5,7 @@ import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSec
 import { ZipFile } from 'yazl';
 import { createFileStore } from '../../db/files.js';
 import { findReadableDossier } from '../services/dossiers.js';
-import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, zipEntries } from '../services/office.js';
+import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { dossierSchema } from './dossiers.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
 import { selectionSchema } from './selections.js';
@@ -124,6 +124,27 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       const name = `dossier-${state.candidate.lastName}-${state.selectionId}.zip`.replace(/[^\w.-]+/g, '_');
       return reply.type('application/zip').header('content-disposition', `attachment; filename="${name}"`).send(zip.outputStream);
     },
+  );
+
+  app.post(
+    '/staff/dossiers/:dossierId/reviews',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: "Examen d'une pièce : acceptée, ou refusée avec un commentaire",
+        description: 'On a SUBMITTED dossier. Refused files are added to the next request for changes.',
+        security: sessionSecurity,
+        params: z.object({ dossierId: dossierIdSchema }),
+        body: z.object({
+          fileId: z.string().regex(/^[a-f0-9]{24}$/, 'identifiant de fichier invalide'),
+          verdict: z.enum(['accepted', 'refused']),
+          comment: z.string().trim().max(1000).optional(),
+        }),
+        response: { 200: dossierSchema, ...staffErrors },
+      },
+    },
+    async (request) => reviewDocument(dossierDeps(), request.params.dossierId, authOf(request), request.body),
   );
 
   app.post(

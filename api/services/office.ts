@@ -11,6 +11,7 @@ import {
   extendCandidateDeadlineUpdate,
   rejectUpdate,
   requestChangesUpdate,
+  reviewDocumentUpdate,
   validateUpdate,
 } from '../../workflows/dossier/contract.js';
 import type { AuthContext } from '../auth.js';
@@ -111,6 +112,17 @@ export async function decide(deps: DossierServiceDeps, dossierId: string, auth: 
     case 'reject':
       return runDossierUpdate(deps, dossierId, (dossier) => dossier.executeUpdate(rejectUpdate, { args: [{ by, reason: decision.reason }] }));
   }
+}
+
+/** The office's verdict on one submitted file: accepted, or refused with a comment. */
+export async function reviewDocument(
+  deps: DossierServiceDeps,
+  dossierId: string,
+  auth: AuthContext,
+  review: { fileId: string; verdict: 'accepted' | 'refused'; comment?: string },
+): Promise<DossierView> {
+  await findReadableDossier(deps, dossierId, readerOf(auth));
+  return runDossierUpdate(deps, dossierId, (dossier) => dossier.executeUpdate(reviewDocumentUpdate, { args: [{ by: actorOf(auth), ...review }] }));
 }
 
 /** One candidate's own deadline, moved later. */

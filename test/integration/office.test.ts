@@ -123,6 +123,15 @@ describe('the selection office', () => {
 
   it('asks for changes: the candidate is told, edits the dossier and declares it complete again', async () => {
     const { candidate, dossierId } = await submittedDossier();
+    // Per-document review first: the CV accepted, the identity document refused.
+    const submitted = (await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers })).json();
+    const review = (body: object) =>
+      stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, headers: officeA.headers, payload: body });
+    expect((await review({ fileId: submitted.documents.cv.fileId, verdict: 'accepted' })).statusCode).toBe(200);
+    expect((await review({ fileId: submitted.documents.identity.fileId, verdict: 'refused' })).statusCode).toBe(400); // a refusal needs a comment
+    const refused = await review({ fileId: submitted.documents.identity.fileId, verdict: 'refused', comment: 'photo floue' });
+    expect(refused.json().reviews[submitted.documents.identity.fileId]).toMatchObject({ verdict: 'refused', comment: 'photo floue', by: { id: officeA.accountId } });
+    expect((await review({ fileId: '0123456789abcdef01234567', verdict: 'accepted' })).statusCode).toBe(404);
     const respondBy = hoursFromNow(24 * 20).toISOString();
     const requested = await decide(officeA, dossierId, {
       decision: 'requestChanges',
@@ -135,6 +144,7 @@ describe('the selection office', () => {
     const email = await stack.catcher.waitFor((e) => e.to.includes(candidate.email) && e.subject.startsWith('Modifications demandées'));
     expect(email.text).toContain('Votre pièce d’identité est illisible.');
     expect(email.text).toContain("  - Pièce d'identité");
+    expect(email.text).toContain("  - Pièce d'identité (identity.pdf) : photo floue");
 
     const client = candidateClient(stack, candidate.headers);
     const base = dossierPath(dossierId);

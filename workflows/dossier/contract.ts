@@ -85,6 +85,13 @@ export interface AuditEntry {
   detail?: string;
 }
 
+export interface DocumentReview {
+  verdict: 'accepted' | 'refused';
+  comment?: string;
+  by: Actor;
+  at: string;
+}
+
 /** The office's decision on a dossier declared complete, and what the candidate is told. */
 export interface ValidateInput {
   by: Actor;
@@ -128,6 +135,8 @@ export interface DossierState extends DossierContent {
   /** The office's last request for changes, shown to the candidate. */
   changesRequested?: { comment: string; items: string[]; at: string };
   decision?: { outcome: 'VALIDATED' | 'REJECTED'; at: string; by: Actor; reason?: string };
+  /** The office's review of each submitted file, by file id; a replaced file has none. */
+  reviews?: Record<string, DocumentReview>;
   history: AuditEntry[];
   /** Increases with every change, so a late activity retry never overwrites newer data. */
   revision: number;
@@ -161,6 +170,9 @@ export const declareCompleteUpdate = defineUpdate<DossierState, [{ emailVerified
 export const declareIncompleteUpdate = defineUpdate<DossierState>('declareIncomplete');
 export const withdrawUpdate = defineUpdate<DossierState>('withdraw');
 
+export const reviewDocumentUpdate = defineUpdate<DossierState, [{ by: Actor; fileId: string; verdict: 'accepted' | 'refused'; comment?: string }]>(
+  'reviewDocument',
+);
 export const validateUpdate = defineUpdate<DossierState, [ValidateInput]>('validate');
 export const requestChangesUpdate = defineUpdate<DossierState, [RequestChangesInput]>('requestChanges');
 export const rejectUpdate = defineUpdate<DossierState, [RejectInput]>('reject');

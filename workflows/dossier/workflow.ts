@@ -14,6 +14,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import {
   civilStatusSchema,
+  describeFile,
   diplomaFieldsSchema,
   experienceFieldsSchema,
   type FileRef,
@@ -51,6 +52,7 @@ import {
   OPEN_STATUSES,
   rejectUpdate,
   requestChangesUpdate,
+  reviewDocumentUpdate,
   validateUpdate,
 } from './contract.js';
 
@@ -396,6 +398,24 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   }
 
   setHandler(
+    reviewDocumentUpdate,
+    async ({ by, fileId, verdict, comment }) => {
+      dossier.reviews ??= {};
+      dossier.reviews[fileId] = { verdict, by, at: new Date().toISOString(), ...(comment ? { comment } : {}) };
+      return commit(`document.${verdict}`, [], by, [describeFile(dossier, fileId), comment].filter(Boolean).join(' — '));
+    },
+    {
+      validator: ({ fileId, verdict, comment }) => {
+        assertSubmitted();
+        if (!describeFile(dossier, fileId)) refuse('ENTRY_NOT_FOUND', "Ce fichier n'appartient pas à ce dossier.");
+        if (verdict === 'refused' && !comment?.trim()) {
+          refuse('INVALID_STEP', 'Expliquez pourquoi la pièce est refusée.', [{ field: 'comment', message: 'commentaire obligatoire' }]);
+        }
+      },
+    },
+  );
+
+  setHandler(
     validateUpdate,
     async ({ by, paymentTerms }) => {
       moveTo('VALIDATED');
@@ -431,6 +451,11 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     async ({ by, comment, items, respondBy }) => {
       moveTo('CHANGES_REQUESTED');
       const at = new Date().toISOString();
+      // The documents refused in review are part of what must change.
+      const refused = Object.entries(dossier.reviews ?? {})
+        .filter(([fileId, review]) => review.verdict === 'refused' && describeFile(dossier, fileId))
+        .map(([fileId, review]) => `${describeFile(dossier, fileId)}${review.comment ? ` : ${review.comment}` : ''}`);
+      items = [...items, ...refused.filter((item) => !items.includes(item))];
       dossier.changesRequested = { comment, items, at };
       if (respondBy) dossier.deadline = respondBy;
       await commit('decision.changesRequested', [], by, comment);
