@@ -29,6 +29,10 @@ const selectionSchema = new Schema(
     opensAt: { type: Date, required: true },
     closesAt: { type: Date, required: true },
     officeContact: { type: officeContactSchema, required: true },
+    /** Places available: informative, shown to the office. */
+    capacity: { type: Number },
+    /** The selection's own documents per situation (DocumentRequirements); unset situations keep the default. */
+    documentRequirements: { type: Schema.Types.Mixed, default: {} },
     /** Sent to the candidate with the validation of the dossier. */
     paymentTerms: {
       type: String,

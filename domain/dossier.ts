@@ -35,8 +35,15 @@ export function employerFormRequired(situation: SituationCode | undefined): bool
   return SITUATIONS.some((s) => s.code === situation && s.employerFormRequired);
 }
 
-/** The documents a candidate must upload for a situation. */
-export function requiredDocuments(situation: SituationCode | undefined): DocumentKind[] {
+/** A selection's own list of documents for some situations; the others keep the school's default. */
+export type DocumentRequirements = Partial<Record<SituationCode, DocumentKind[]>>;
+
+export const documentRequirementsSchema = z.partialRecord(z.enum(situationCodes), z.array(z.enum(DOCUMENT_KINDS)).min(1).max(DOCUMENT_KINDS.length));
+
+/** The documents a candidate must upload for a situation (the selection's list, else the school's default). */
+export function requiredDocuments(situation: SituationCode | undefined, requirements?: DocumentRequirements): DocumentKind[] {
+  const own = situation ? requirements?.[situation] : undefined;
+  if (own) return DOCUMENT_KINDS.filter((kind) => own.includes(kind));
   return employerFormRequired(situation) ? ['cv', 'identity', 'motivation', 'employerForm'] : ['cv', 'identity', 'motivation'];
 }
 
@@ -129,6 +136,8 @@ export const entryIdSchema = entryId;
 
 /** What the completeness rules look at. */
 export interface DossierContent {
+  /** The selection's documents per situation, as they were when the dossier opened. */
+  documentRequirements?: DocumentRequirements;
   civilStatus?: CivilStatus;
   situation?: Situation;
   documents: Partial<Record<DocumentKind, FileRef>>;
@@ -148,7 +157,7 @@ export function missingItems(content: DossierContent): MissingItem[] {
   const missing: MissingItem[] = [];
   if (!content.civilStatus) missing.push({ code: 'civilStatus', label: 'État civil à compléter' });
   if (!content.situation) missing.push({ code: 'situation', label: 'Situation actuelle à renseigner' });
-  for (const kind of requiredDocuments(content.situation?.status)) {
+  for (const kind of requiredDocuments(content.situation?.status, content.documentRequirements)) {
     if (!content.documents[kind]) missing.push({ code: `documents.${kind}`, label: `${DOCUMENT_LABELS[kind]} à téléverser` });
   }
   if (content.diplomas.length === 0) {
@@ -196,7 +205,7 @@ export function stepsDone(content: DossierContent): Record<Step, boolean> {
   return {
     civilStatus: Boolean(content.civilStatus),
     situation: Boolean(content.situation),
-    documents: requiredDocuments(content.situation?.status).every((kind) => content.documents[kind]) && Boolean(content.situation),
+    documents: requiredDocuments(content.situation?.status, content.documentRequirements).every((kind) => content.documents[kind]) && Boolean(content.situation),
     diplomas: content.diplomas.length > 0 && content.diplomas.every((d) => d.document),
     experiences: content.experiences.every((e) => e.proof),
   };

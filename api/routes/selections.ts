@@ -16,6 +16,8 @@ export const selectionSchema = z
     isOpen: z.boolean(),
     officeContact: z.object({ name: z.string(), email: z.string(), phone: z.string().optional() }).describe('« En cas de difficulté », the selection office to contact.'),
     reminderOffsetsDays: z.array(z.number()),
+    capacity: z.number().int().optional(),
+    paymentTerms: z.string().describe('Sent to the candidate when the dossier is validated.'),
     requiredDocuments: z.array(
       z.object({ situation: z.string(), label: z.string(), documents: z.array(z.object({ kind: z.string(), label: z.string() })) }),
     ),

@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ZipFile } from 'yazl';
 import { z } from 'zod';
+import { createFileStore } from '../../db/files.js';
+import { documentRequirementsSchema } from '../../domain/dossier.js';
 import { authOf, requireStaff } from '../auth.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
-import { ZipFile } from 'yazl';
-import { createFileStore } from '../../db/files.js';
 import { findReadableDossier } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
-import { dossierSchema } from './dossiers.js';
+import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
+import { dossierSchema } from './dossiers.js';
 import { selectionSchema } from './selections.js';
 
 const staffErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
@@ -19,6 +21,77 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE,
     temporalTimeoutMs: app.deps.config.WORKFLOW_UPDATE_TIMEOUT_MS,
   });
+
+  const selectionFields = {
+    title: z.string().trim().min(1, 'intitulé obligatoire').max(200),
+    opensAt: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+    capacity: z.number().int().min(1).max(10_000).optional(),
+    documentRequirements: documentRequirementsSchema.optional().describe('Documents per situation for this selection; other situations keep the default.'),
+    reminderOffsetsDays: z.array(z.number().positive().max(60)).max(5).optional(),
+    paymentTerms: z.string().trim().min(1).max(4000).optional(),
+    officeContact: z.object({ name: z.string().trim().min(1).max(200), email: z.email(), phone: z.string().trim().max(30).optional() }),
+  };
+
+  app.post(
+    '/staff/selections',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: 'Créer une sélection',
+        security: sessionSecurity,
+        body: z.object({
+          id: idSchema.describe('e.g. educateur-specialise-2028'),
+          trainingId: idSchema,
+          ...selectionFields,
+          closesAt: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+        }),
+        response: { 201: selectionSchema, ...staffErrors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createSelection(app.deps.database.models, authOf(request), request.body)),
+  );
+
+  app.patch(
+    '/staff/selections/:selectionId',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: 'Modifier une sélection',
+        description: 'The closing date moves through `closing-date` (open dossiers follow it). New documents per situation apply to dossiers opened afterwards.',
+        security: sessionSecurity,
+        params: z.object({ selectionId: idSchema }),
+        body: z.object(selectionFields).partial(),
+        response: { 200: selectionSchema, ...staffErrors },
+      },
+    },
+    async (request) => updateSelection(app.deps.database.models, authOf(request), request.params.selectionId, request.body),
+  );
+
+  app.put(
+    '/staff/selections/:selectionId/forms/:formId',
+    {
+      preHandler: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: 'Ajouter ou remplacer un document téléchargeable (PDF)',
+        description: 'multipart/form-data, field `file`; `title` in the query. A replaced file is deleted.',
+        security: sessionSecurity,
+        consumes: ['multipart/form-data'],
+        params: z.object({ selectionId: idSchema, formId: idSchema }),
+        querystring: z.object({ title: z.string().trim().min(1).max(200) }),
+        response: { 200: selectionSchema, 413: errorSchema, 415: errorSchema, ...staffErrors },
+      },
+    },
+    async (request) =>
+      putSelectionForm(app.deps.database.models, createFileStore(app.deps.database.connection), request, authOf(request), {
+        selectionId: request.params.selectionId,
+        formId: request.params.formId,
+        title: request.query.title,
+        maxBytes: app.deps.config.UPLOAD_MAX_MB * 1024 * 1024,
+      }),
+  );
 
   app.get(
     '/staff/selections/:selectionId/dossiers',

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Models } from '../../db/models.js';
-import { missingItems, stepsDone } from '../../domain/dossier.js';
+import { type DocumentRequirements, missingItems, stepsDone } from '../../domain/dossier.js';
 import {
   type Candidate,
   dossierRefusals,
@@ -113,6 +113,7 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
           candidate,
           closesAt: selection.closesAt.toISOString(),
           reminderOffsetsDays: [...(selection.reminderOffsetsDays ?? [7, 1])],
+          documentRequirements: (selection.documentRequirements ?? {}) as DocumentRequirements,
         },
       },
     ],

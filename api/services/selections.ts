@@ -3,14 +3,14 @@ import type { Models } from '../../db/models.js';
 import { extendDeadlineSignal } from '../../workflows/dossier/contract.js';
 import { AppError, errors } from '../errors.js';
 import { callTemporal } from './temporal-calls.js';
-import { DOCUMENT_LABELS, requiredDocuments, SITUATIONS } from '../../domain/dossier.js';
+import { DOCUMENT_LABELS, type DocumentRequirements, requiredDocuments, SITUATIONS } from '../../domain/dossier.js';
 
 /** For each situation, the documents to upload: the same rule the workflow applies. */
-export function documentsBySituation() {
+export function documentsBySituation(requirements?: DocumentRequirements) {
   return SITUATIONS.map((situation) => ({
     situation: situation.code,
     label: situation.label,
-    documents: requiredDocuments(situation.code).map((kind) => ({ kind, label: DOCUMENT_LABELS[kind] })),
+    documents: requiredDocuments(situation.code, requirements).map((kind) => ({ kind, label: DOCUMENT_LABELS[kind] })),
   }));
 }
 
@@ -23,6 +23,8 @@ export interface SelectionSummary {
   isOpen: boolean;
   officeContact: { name: string; email: string; phone?: string };
   reminderOffsetsDays: number[];
+  capacity?: number;
+  paymentTerms: string;
   requiredDocuments: ReturnType<typeof documentsBySituation>;
   downloadableForms: { id: string; title: string; filename: string; url: string }[];
 }
@@ -51,7 +53,9 @@ async function summarize(models: SelectionModels, selections: Awaited<ReturnType
         isOpen: isSelectionOpen(selection, now),
         officeContact: { name: contact.name, email: contact.email, ...(contact.phone ? { phone: contact.phone } : {}) },
         reminderOffsetsDays: [...(selection.reminderOffsetsDays ?? [])],
-        requiredDocuments: documentsBySituation(),
+        requiredDocuments: documentsBySituation(selection.documentRequirements as DocumentRequirements | undefined),
+        ...(selection.capacity ? { capacity: selection.capacity } : {}),
+        paymentTerms: selection.paymentTerms ?? '',
         downloadableForms: (selection.downloadableForms ?? []).map((form) => ({
           id: String(form.id),
           title: String(form.title),

@@ -4,9 +4,10 @@ import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
 import { candidateClient, civilStatus, dossierPath, fillDossier } from '../support/dossiers.js';
-import { samplePdf } from '../support/files.js';
+import mongoose from 'mongoose';
+import { multipartFile, sampleJpeg, samplePdf } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { eventually, startTestStack, type TestStack } from '../support/stack.js';
 
 /** Every entry of a ZIP, name → bytes. */
 async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
@@ -240,9 +241,13 @@ describe('the selection office', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     // E-mails appear as they are handed to the relay.
     await stack.catcher.waitFor((e) => e.subject.startsWith('Modifications demandées') && e.to.includes(record.json().candidate.email));
-    const later = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
-    const emails = (later.json().history as { action: string; detail?: string }[]).filter((e) => e.action === 'email.sent').map((e) => e.detail);
-    expect(emails).toEqual(expect.arrayContaining(['dossierOpened', 'dossierSubmitted']));
+    // Recorded once the relay accepted them, so shortly after they arrive.
+    const emails = await eventually(async () => {
+      const later = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
+      const sent = (later.json().history as { action: string; detail?: string }[]).filter((e) => e.action === 'email.sent').map((e) => e.detail);
+      return sent.includes('dossierChangesRequested') ? sent : undefined;
+    });
+    expect(emails).toEqual(expect.arrayContaining(['dossierOpened', 'dossierSubmitted', 'dossierChangesRequested']));
   });
 
   it("streams a ZIP holding exactly the dossier's files", async () => {
@@ -261,5 +266,56 @@ describe('the selection office', () => {
     expect(entries.get('diplomes/1/bac.pdf')!.equals(samplePdf('bac'))).toBe(true);
     expect((await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeB.headers })).statusCode).toBe(404);
     expect((await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: candidate.headers })).statusCode).toBe(403);
+  });
+
+  it('creates and edits a selection of its own training, with its documents per situation and its downloadable form', async () => {
+    const { trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
+    const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
+    const staffCall = (who: TestSession, method: 'POST' | 'PATCH', url: string, payload: object) => stack.app.inject({ method, url, headers: who.headers, payload });
+    const body = {
+      id: `${trainingId}-2028`,
+      trainingId,
+      title: 'Session de printemps',
+      opensAt: hoursFromNow(-1).toISOString(),
+      closesAt: hoursFromNow(24 * 30).toISOString(),
+      capacity: 40,
+      officeContact: { name: 'Service sélection', email: 'selection@itsra.example' },
+    };
+    expect((await staffCall(officeB, 'POST', '/staff/selections', body)).statusCode).toBe(404);
+    const badDates = await staffCall(office, 'POST', '/staff/selections', { ...body, closesAt: hoursFromNow(-2).toISOString() });
+    expect(badDates.statusCode).toBe(400);
+    const created = await staffCall(office, 'POST', '/staff/selections', body);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ id: body.id, isOpen: true, capacity: 40 });
+    expect((await staffCall(office, 'POST', '/staff/selections', body)).statusCode).toBe(409);
+
+    // Apprentices of this selection must also bring the employer form.
+    const edited = await staffCall(office, 'PATCH', `/staff/selections/${body.id}`, {
+      documentRequirements: { apprenti: ['cv', 'identity', 'motivation', 'employerForm'] },
+      paymentTerms: 'Frais de sélection : 90 €, à régler sous 15 jours.',
+    });
+    expect(edited.statusCode).toBe(200);
+    const apprenti = edited.json().requiredDocuments.find((r: { situation: string }) => r.situation === 'apprenti');
+    expect(apprenti.documents.map((d: { kind: string }) => d.kind)).toContain('employerForm');
+
+    const candidate = await loggedIn(stack);
+    const client = candidateClient(stack, candidate.headers);
+    const opened = await client.call('POST', `/selections/${body.id}/dossiers`);
+    const withSituation = await client.call('PUT', `${dossierPath(opened.body.dossierId)}/situation`, { status: 'apprenti' });
+    expect(withSituation.body.progress.missing.map((m: { code: string }) => m.code)).toContain('documents.employerForm');
+
+    const upload = async (bytes: Buffer) => {
+      const form = multipartFile(bytes, 'justificatif.pdf');
+      return stack.app.inject({ method: 'PUT', url: `/staff/selections/${body.id}/forms/justificatif?title=${encodeURIComponent('Justificatif de statut salarié')}`, headers: { ...office.headers, ...form.headers }, payload: form.payload });
+    };
+    const first = await upload(samplePdf('form v1'));
+    expect(first.statusCode).toBe(200);
+    const firstUrl = first.json().downloadableForms[0].url;
+    expect((await stack.app.inject({ method: 'GET', url: firstUrl })).rawPayload.equals(samplePdf('form v1'))).toBe(true);
+    const firstFileId = (await stack.database.models.Selection.findById(body.id).lean())!.downloadableForms[0]!.fileId!;
+    expect((await upload(samplePdf('form v2'))).json().downloadableForms).toHaveLength(1);
+    expect((await stack.app.inject({ method: 'GET', url: firstUrl })).rawPayload.equals(samplePdf('form v2'))).toBe(true);
+    expect(await stack.database.connection.db!.collection('files.files').countDocuments({ _id: new mongoose.mongo.ObjectId(firstFileId) })).toBe(0);
+    expect((await upload(sampleJpeg())).statusCode).toBe(415);
   });
 });

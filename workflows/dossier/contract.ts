@@ -11,6 +11,7 @@ import type {
   CivilStatus,
   DiplomaFields,
   DocumentKind,
+  DocumentRequirements,
   DossierContent,
   ExperienceFields,
   FileRef,
@@ -67,6 +68,8 @@ export interface DossierOpening {
   closesAt: string;
   /** Days before the closing date when an unfinished dossier gets a reminder. */
   reminderOffsetsDays: number[];
+  /** The selection's own documents per situation, if it sets any. */
+  documentRequirements?: DocumentRequirements;
 }
 
 /** Who did something to a dossier, for the audit trail. */

@@ -15,6 +15,8 @@ import type { Activities } from '../../activities/index.js';
 import {
   civilStatusSchema,
   describeFile,
+  type DocumentKind,
+  requiredDocuments,
   diplomaFieldsSchema,
   experienceFieldsSchema,
   type FileRef,
@@ -224,10 +226,16 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     saveSituationUpdate,
     async (situation) => {
       dossier.situation = situationSchema.parse(situation);
-      // Only the salaried need the employer form: another situation drops a file that no longer belongs.
-      const dropped = dossier.situation.status === 'salarie' ? undefined : dossier.documents.employerForm;
-      if (dropped) delete dossier.documents.employerForm;
-      return commit('situation.saved', [dropped], CANDIDATE, dossier.situation.status);
+      // A document the new situation does not call for (the employer form, say) goes, with its file.
+      const needed = requiredDocuments(dossier.situation.status, dossier.documentRequirements);
+      const dropped = Object.keys(dossier.documents)
+        .filter((kind) => !needed.includes(kind as DocumentKind))
+        .map((kind) => {
+          const file = dossier.documents[kind as DocumentKind];
+          delete dossier.documents[kind as DocumentKind];
+          return file;
+        });
+      return commit('situation.saved', dropped, CANDIDATE, dossier.situation.status);
     },
     {
       validator: (situation) => {
@@ -320,8 +328,13 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     {
       validator: ({ target }) => {
         assertEditable();
-        if (target.kind === 'document' && target.document === 'employerForm' && dossier.situation?.status !== 'salarie') {
-          refuse('INVALID_STEP', "Le justificatif de statut salarié ne concerne que les candidats salariés : indiquez d'abord votre situation.");
+        if (target.kind === 'document' && !requiredDocuments(dossier.situation?.status, dossier.documentRequirements).includes(target.document)) {
+          refuse(
+            'INVALID_STEP',
+            target.document === 'employerForm'
+              ? "Le justificatif de statut salarié ne concerne que les candidats salariés : indiquez d'abord votre situation."
+              : "Cette pièce n'est pas demandée pour votre situation.",
+          );
         }
         if (target.kind !== 'document' && !findEntry(target)) refuse('ENTRY_NOT_FOUND', "Cette entrée n'existe pas dans le dossier.");
       },
