@@ -216,11 +216,14 @@ describe('the selection office', () => {
   });
 
   it('keeps an audit trail of a full scenario, in order, with actor and time', async () => {
-    const { dossierId } = await submittedDossier();
+    const { dossierId, candidate: owner } = await submittedDossier();
+    const cvFileId = (await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers })).json().documents.cv.fileId;
+    await stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, headers: officeA.headers, payload: { fileId: cvFileId, verdict: 'refused', comment: 'CV de 2015' } });
     await decide(officeA, dossierId, { decision: 'requestChanges', comment: 'CV à mettre à jour', items: ['CV'] });
-    const candidate = await stack.database.models.Dossier.findById(dossierId).lean();
-    const owner = candidate!.candidate.id;
-    expect(owner).toBeTruthy();
+    const client = candidateClient(stack, owner.headers);
+    await client.upload(`${dossierPath(dossierId)}/documents/cv`, samplePdf('cv 2026'), 'cv-2026.pdf');
+    await client.call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true });
+    await decide(officeA, dossierId, { decision: 'validate' });
     const record = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
     const history = record.json().history as { at: string; actor: { type: string; id?: string }; action: string; detail?: string }[];
     const actions = history.filter((entry) => entry.action !== 'email.sent').map((entry) => `${entry.actor.type}:${entry.action}`);
@@ -234,7 +237,11 @@ describe('the selection office', () => {
       'candidate:diploma.saved',
       'candidate:file.attached',
       'candidate:declared.complete',
+      'staff:document.refused',
       'staff:decision.changesRequested',
+      'candidate:file.attached',
+      'candidate:declared.complete',
+      'staff:decision.validated',
     ]);
     expect(history.find((e) => e.action === 'decision.changesRequested')).toMatchObject({ actor: { id: officeA.accountId }, detail: 'CV à mettre à jour' });
     const times = history.map((entry) => Date.parse(entry.at));
@@ -245,9 +252,9 @@ describe('the selection office', () => {
     const emails = await eventually(async () => {
       const later = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers });
       const sent = (later.json().history as { action: string; detail?: string }[]).filter((e) => e.action === 'email.sent').map((e) => e.detail);
-      return sent.includes('dossierChangesRequested') ? sent : undefined;
+      return sent.includes('dossierValidated') ? sent : undefined;
     });
-    expect(emails).toEqual(expect.arrayContaining(['dossierOpened', 'dossierSubmitted', 'dossierChangesRequested']));
+    expect(emails).toEqual(expect.arrayContaining(['dossierOpened', 'dossierSubmitted', 'dossierChangesRequested', 'dossierValidated']));
   });
 
   it("streams a ZIP holding exactly the dossier's files", async () => {
