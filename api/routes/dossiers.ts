@@ -32,6 +32,7 @@ import { AppError } from '../errors.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
 import {
   assertCandidateCanUpload,
+  candidateView,
   type DossierServiceDeps,
   type DossierUpdateCall,
   type DossierView,
@@ -178,7 +179,8 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { account } = authOf(request);
       const reader = { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] };
-      return viewDossier(await findReadableDossier(deps, request.params.dossierId, reader));
+      const view = viewDossier(await findReadableDossier(deps, request.params.dossierId, reader));
+      return account.role === 'candidate' ? candidateView(view) : view;
     },
   );
 

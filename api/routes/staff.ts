@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { z } from 'zod';
 import { createFileStore } from '../../db/files.js';
@@ -109,7 +110,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
           q: z.string().trim().min(1).max(100).optional().describe('Name, identifier or e-mail (part of).'),
           sort: z.enum(['lastName', 'submittedAt', 'updatedAt', 'status']).default('lastName'),
           order: z.enum(['asc', 'desc']).default('asc'),
-          page: z.coerce.number().int().min(1).default(1),
+          page: z.coerce.number().int().min(1).max(100_000).default(1),
           pageSize: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: {
@@ -192,10 +193,17 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       const state = await findReadableDossier(dossierDeps(), request.params.dossierId, { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] });
       const files = createFileStore(app.deps.database.connection);
       const zip = new ZipFile();
-      for (const entry of zipEntries(state)) zip.addReadStream(files.openDownload(entry.fileId), entry.name, { compress: false });
+      const output = zip.outputStream as Readable;
+      for (const entry of zipEntries(state)) {
+        const source = files.openDownload(entry.fileId);
+        // A file missing from GridFS ends the download with an error instead of crashing the process.
+        source.on('error', (error) => output.destroy(error));
+        zip.addReadStream(source, entry.name, { compress: false });
+      }
+      zip.on('error', (error: Error) => output.destroy(error));
       zip.end();
       const name = `dossier-${state.candidate.lastName}-${state.selectionId}.zip`.replace(/[^\w.-]+/g, '_');
-      return reply.type('application/zip').header('content-disposition', `attachment; filename="${name}"`).send(zip.outputStream);
+      return reply.type('application/zip').header('content-disposition', `attachment; filename="${name}"`).send(output);
     },
   );
 

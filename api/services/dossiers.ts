@@ -48,6 +48,7 @@ export function viewDossier(state: DossierState) {
   const editable = OPEN_STATUSES.includes(state.status) && Date.now() < Date.parse(effectiveDeadline(state));
   return {
     ...state,
+    history: state.history ?? [],
     editable,
     progress: {
       stepsDone: Object.entries(done).filter(([, ok]) => ok).map(([step]) => step),
@@ -57,6 +58,16 @@ export function viewDossier(state: DossierState) {
   };
 }
 export type DossierView = ReturnType<typeof viewDossier>;
+
+/**
+ * What the candidate sees: their dossier without the office's internals
+ * (audit trail, per-document reviews, who decided); the comments meant for
+ * them come with the request for changes and the e-mails.
+ */
+export function candidateView(view: DossierView): DossierView {
+  const { history: _history, reviews: _reviews, decision, ...rest } = view;
+  return { ...rest, history: [], ...(decision ? { decision: { ...decision, by: { type: 'staff' as const } } } : {}) };
+}
 
 /**
  * Turns a refused Update into the API's error: the workflow's validators say
@@ -96,7 +107,7 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
   const now = new Date();
   const dossierId = dossierWorkflowId(selection._id, candidate.id);
   const existing = await deps.models.Dossier.findById(dossierId).lean();
-  if (existing) return { dossier: viewDossier(existing.state as DossierState), created: false };
+  if (existing) return { dossier: candidateView(viewDossier(existing.state as DossierState)), created: false };
   if (!isSelectionOpen(selection, now)) throw errors.selectionNotOpen(now < selection.opensAt ? 'notYetOpen' : 'closed');
   const training = await deps.models.Training.findById(selection.trainingId);
   if (!training) throw errors.selectionNotFound();
@@ -126,7 +137,7 @@ export async function openDossier(deps: DossierServiceDeps, selectionId: string,
   const state = await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
     deps.temporal.workflow.executeUpdateWithStart(enrolUpdate, { startWorkflowOperation: start }),
   );
-  return { dossier: viewDossier(state), created: true };
+  return { dossier: candidateView(viewDossier(state)), created: true };
 }
 
 /**
@@ -158,7 +169,7 @@ export async function findReadableDossier(deps: Pick<DossierServiceDeps, 'models
 /** "Mes inscriptions": the candidate's dossiers, latest first. */
 export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'models'>, candidateId: string): Promise<DossierView[]> {
   const records = await deps.models.Dossier.find({ 'candidate.id': candidateId }).sort({ createdAt: -1 }).lean();
-  return records.map((record) => viewDossier(record.state as DossierState));
+  return records.map((record) => candidateView(viewDossier(record.state as DossierState)));
 }
 
 /** A step of the candidate's own dossier, sent to its workflow as an Update. */
@@ -167,7 +178,7 @@ export async function runCandidateStep(deps: DossierServiceDeps, dossierId: stri
   // An ended dossier's workflow is closed: answer from the record, as the workflow would have.
   assertNotEnded(state);
   try {
-    return viewDossier(await updateDossier(deps, dossierId, call));
+    return candidateView(viewDossier(await updateDossier(deps, dossierId, call)));
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'DOSSIER_NOT_FOUND') throw error;
     // It ended between the check and the Update.

@@ -160,8 +160,10 @@ const STATUS_LABELS: Record<DossierStatus, string> = {
   WITHDRAWN: 'Retiré',
 };
 
-function csvCell(value: string | number | undefined): string {
-  const text = value === undefined ? '' : String(value);
+export function csvCell(value: string | number | undefined): string {
+  let text = value === undefined ? '' : String(value);
+  // A cell starting like a formula would run as one in Excel (CSV injection): make it plain text.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[";\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -149,7 +149,12 @@ describe('the selection office', () => {
 
     const client = candidateClient(stack, candidate.headers);
     const base = dossierPath(dossierId);
-    expect((await client.call('GET', base)).body.editable).toBe(true);
+    const seen = (await client.call('GET', base)).body;
+    expect(seen.editable).toBe(true);
+    expect(seen.changesRequested.comment).toBe('Votre pièce d’identité est illisible.');
+    // The office's internals stay with the office.
+    expect(seen.reviews).toBeUndefined();
+    expect(seen.history).toEqual([]);
     expect((await client.upload(`${base}/documents/identity`, samplePdf('lisible'), 'cni-lisible.pdf')).status).toBe(200);
     const again = await client.call('POST', `${base}/declaration`, { complete: true });
     expect(again.body.status).toBe('SUBMITTED');

@@ -470,7 +470,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
         .map(([fileId, review]) => `${describeFile(dossier, fileId)}${review.comment ? ` : ${review.comment}` : ''}`);
       items = [...items, ...refused.filter((item) => !items.includes(item))];
       dossier.changesRequested = { comment, items, at };
-      if (respondBy) dossier.deadline = respondBy;
+      // A response date only ever moves the candidate's deadline later.
+      if (respondBy && Date.parse(respondBy) > Date.parse(effectiveDeadline(dossier))) dossier.deadline = respondBy;
       await commit('decision.changesRequested', [], by, comment);
       notify(`changes:${dossier.revision}`, {
         kind: 'dossierChangesRequested',
@@ -485,7 +486,8 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
       validator: ({ comment, respondBy }) => {
         assertSubmitted();
         if (!comment?.trim()) refuse('INVALID_STEP', 'Expliquez au candidat ce qu’il doit modifier.', [{ field: 'comment', message: 'commentaire obligatoire' }]);
-        const until = respondBy && Date.parse(respondBy) > Date.parse(dossier.closesAt) ? respondBy : dossier.closesAt;
+        const current = effectiveDeadline(dossier);
+        const until = respondBy && Date.parse(respondBy) > Date.parse(current) ? respondBy : current;
         if (!(Date.parse(until) > Date.now())) {
           refuse('INVALID_STEP', 'La date de clôture est passée : fixez une date de réponse à venir pour laisser au candidat le temps de modifier son dossier.', [
             { field: 'respondBy', message: 'date à venir obligatoire' },
