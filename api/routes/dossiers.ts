@@ -33,7 +33,7 @@ import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSec
 import {
   assertCandidateCanUpload,
   candidateView,
-  type DossierServiceDeps,
+  dossierServiceDeps,
   type DossierUpdateCall,
   type DossierView,
   findReadableDossier,
@@ -42,6 +42,7 @@ import {
   runCandidateStep,
   viewDossier,
 } from '../services/dossiers.js';
+import { sendDownload } from '../downloads.js';
 import { receiveUpload } from '../uploads.js';
 
 // Answers describe what is stored; they do not re-run the input rules (a stored dossier always serializes).
@@ -97,14 +98,9 @@ const uploadDescription =
   'A file it replaces is deleted.';
 
 export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { database, temporal, config } = app.deps;
+  const { database, config } = app.deps;
   const files = createFileStore(database.connection);
-  const deps: DossierServiceDeps = {
-    models: database.models,
-    temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    temporalTimeoutMs: config.WORKFLOW_UPDATE_TIMEOUT_MS,
-  };
+  const deps = dossierServiceDeps(app);
   const candidateOf = (request: FastifyRequest) => authOf(request).account._id;
   const step: StepRunner = (request, dossierId, call) => runCandidateStep(deps, dossierId, candidateOf(request), call);
 
@@ -303,12 +299,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       const state = await findReadableDossier(deps, request.params.dossierId, { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] });
       const file = filesOf(state).find((f) => f.fileId === request.params.fileId);
       if (!file) throw new AppError('FILE_NOT_FOUND', "Ce fichier n'existe pas dans ce dossier.");
-      return reply
-        .type(file.contentType)
-        .header('content-length', String(file.size))
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
-        .header('x-content-type-options', 'nosniff')
-        .send(files.openDownload(file.fileId));
+      return sendDownload(reply, file, files.openDownload(file.fileId));
     },
   );
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errors } from '../errors.js';
 import { errorSchema, idSchema } from '../schemas.js';
 import { createFileStore } from '../../db/files.js';
+import { sendDownload } from '../downloads.js';
 import { AppError } from '../errors.js';
 import { documentsBySituation, findSelection, listOpenSelections } from '../services/selections.js';
 
@@ -70,11 +71,7 @@ export const selectionRoutes: FastifyPluginAsyncZod = async (app) => {
       const files = createFileStore(app.deps.database.connection);
       const stored = await files.find(String(form.fileId));
       if (!stored) throw new AppError('FORM_NOT_FOUND', "Ce document n'existe pas pour cette sélection.");
-      return reply
-        .type(stored.contentType)
-        .header('content-length', String(stored.length))
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(stored.filename)}`)
-        .send(files.openDownload(stored.id));
+      return sendDownload(reply, { contentType: stored.contentType, size: stored.length, filename: stored.filename }, files.openDownload(stored.id));
     },
   );
 

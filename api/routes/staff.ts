@@ -6,7 +6,7 @@ import { createFileStore } from '../../db/files.js';
 import { documentRequirementsSchema } from '../../domain/dossier.js';
 import { authOf, requireStaff } from '../auth.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
-import { findReadableDossier } from '../services/dossiers.js';
+import { dossierServiceDeps, findReadableDossier } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
@@ -16,12 +16,7 @@ import { selectionSchema } from './selections.js';
 const staffErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 
 export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
-  const dossierDeps = () => ({
-    models: app.deps.database.models,
-    temporal: app.deps.temporal,
-    taskQueue: app.deps.config.TEMPORAL_TASK_QUEUE,
-    temporalTimeoutMs: app.deps.config.WORKFLOW_UPDATE_TIMEOUT_MS,
-  });
+  const dossierDeps = () => dossierServiceDeps(app);
 
   const selectionFields = {
     title: z.string().trim().min(1, 'intitulé obligatoire').max(200),

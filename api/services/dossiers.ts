@@ -7,6 +7,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { FastifyInstance } from 'fastify';
 import type { Models } from '../../db/models.js';
 import { type DocumentRequirements, missingItems, stepsDone } from '../../domain/dossier.js';
 import {
@@ -33,6 +34,12 @@ export interface DossierServiceDeps {
   taskQueue: string;
   /** How long a call to Temporal may take before the API answers 503. */
   temporalTimeoutMs: number;
+}
+
+/** The dependencies of the dossier services, from the app's own. */
+export function dossierServiceDeps(app: FastifyInstance): DossierServiceDeps {
+  const { database, temporal, config } = app.deps;
+  return { models: database.models, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, temporalTimeoutMs: config.WORKFLOW_UPDATE_TIMEOUT_MS };
 }
 
 /** Who acts on a dossier: its candidate, an administrator, or the office of its training. */
