@@ -1,5 +1,4 @@
 import { type Connection, type InferSchemaType, Schema } from 'mongoose';
-import type { DossierState } from '../workflows/dossier/contract.js';
 import { DOSSIER_STATUSES } from '../workflows/dossier/contract.js';
 
 /**
@@ -157,9 +156,6 @@ const rateSlotSchema = new Schema({
   expiresAt: { type: Date, required: true, index: true },
 });
 
-export type TrainingRecord = InferSchemaType<typeof trainingSchema>;
-export type SelectionRecord = InferSchemaType<typeof selectionSchema>;
-export type DossierRecord = Omit<InferSchemaType<typeof dossierSchema>, 'state'> & { _id: string; state: DossierState };
 export type AccountRecord = InferSchemaType<typeof accountSchema>;
 
 /** Binds the schemas to one connection (processes and tests own their connection). */

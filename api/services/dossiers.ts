@@ -12,7 +12,7 @@ import type { Models } from '../../db/models.js';
 import { type DocumentRequirements, missingItems, stepsDone } from '../../domain/dossier.js';
 import {
   type Candidate,
-  dossierRefusals,
+  DOSSIER_REFUSALS,
   type DossierRefusal,
   type DossierState,
   dossierWorkflowId,
@@ -82,8 +82,8 @@ export function candidateView(view: DossierView): DossierView {
  */
 function refusalOf(error: unknown): AppError | undefined {
   if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) return undefined;
-  const type = error.cause.type;
-  if (!type || !(type in dossierRefusals)) return undefined;
+  const type = error.cause.type as DossierRefusal | null | undefined;
+  if (!type || !DOSSIER_REFUSALS.includes(type)) return undefined;
   const details = error.cause.details?.[0];
   return new AppError(type === 'INVALID_STEP' ? 'VALIDATION_FAILED' : (type as Exclude<DossierRefusal, 'INVALID_STEP'>), error.cause.message, details);
 }

@@ -15,7 +15,6 @@ import type {
   DossierContent,
   ExperienceFields,
   FileRef,
-  MissingItem,
   Situation,
 } from '../../domain/dossier.js';
 
@@ -194,20 +193,20 @@ export function effectiveDeadline(dossier: Pick<DossierState, 'closesAt' | 'dead
 export const extendDeadlineSignal = defineSignal<[{ closesAt: string }]>('extendDeadline');
 
 /**
- * Why an Update was refused: the ApplicationFailure type the workflow throws
- * from its validators, and the HTTP status the API answers with.
+ * Why an Update was refused: the ApplicationFailure types the workflow throws
+ * from its validators. The API answers each with its error code (and status).
  */
-export const dossierRefusals = {
-  REGISTRATION_CLOSED: 409,
-  DOSSIER_LOCKED: 409,
-  DOSSIER_INCOMPLETE: 409,
-  EMAIL_NOT_VERIFIED: 409,
-  ENTRY_NOT_FOUND: 404,
-  TOO_MANY_ENTRIES: 409,
-  INVALID_STEP: 400,
-  ILLEGAL_TRANSITION: 409,
-} as const;
-export type DossierRefusal = keyof typeof dossierRefusals;
+export const DOSSIER_REFUSALS = [
+  'REGISTRATION_CLOSED',
+  'DOSSIER_LOCKED',
+  'DOSSIER_INCOMPLETE',
+  'EMAIL_NOT_VERIFIED',
+  'ENTRY_NOT_FOUND',
+  'TOO_MANY_ENTRIES',
+  'INVALID_STEP',
+  'ILLEGAL_TRANSITION',
+] as const;
+export type DossierRefusal = (typeof DOSSIER_REFUSALS)[number];
 
 /** Why a dossier in this status cannot change, for people (French). */
 export function lockedMessage(status: DossierStatus): string {
@@ -223,5 +222,3 @@ export function lockedMessage(status: DossierStatus): string {
   }
 }
 
-/** Details of a DOSSIER_INCOMPLETE refusal. */
-export type MissingItems = MissingItem[];
