@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { issueAccountToken } from '../accounts/tokens.js';
 import { normalizeEmail, normalizeIdentifier } from '../accounts/accounts.js';
-import type { Models } from '../db/models.js';
+import type { AccountTokenPurpose, Models } from '../db/models.js';
 import { type EmailTemplate, renderEmail } from '../mail/templates.js';
 import type { Mailer } from '../mail/transport.js';
 import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
@@ -52,6 +52,15 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
     return url.toString();
   };
 
+  /** Issues a single-use token for the e-mail's link; the token never leaves this attempt but in the e-mail. */
+  async function tokenLink(
+    token: { accountId: string; purpose: AccountTokenPurpose; email?: string; requestId: string; ttlMs: number },
+    path: string,
+  ): Promise<{ link: string; validUntil: string }> {
+    const secret = await issueAccountToken(models, token);
+    return { link: link(path, secret), validUntil: new Date(Date.now() + token.ttlMs).toISOString() };
+  }
+
   const alreadySent = async (key: string) => Boolean(await models.SentEmail.exists({ _id: key }));
 
   /** Renders, sends, records. A crash between sending and recording sends once more on retry: SMTP offers no way to make the pair atomic. */
@@ -86,40 +95,21 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
       // Both must match, as in the guide; otherwise nothing is sent and the requester is told the same thing.
       const account = await models.Account.findOne({ identifier: normalizeIdentifier(request.identifier), email: normalizeEmail(request.email) }).lean();
       if (!account) return null;
-      const token = await issueAccountToken(models, { accountId: account._id, purpose: 'resetPassword', requestId, ttlMs: config.passwordResetTtlMs });
-      const validUntil = new Date(Date.now() + config.passwordResetTtlMs).toISOString();
-      return {
-        to: account.email,
-        template: { kind: 'passwordReset', firstName: account.firstName, identifier: account.identifier, link: link(frontEndPaths.resetPassword, token), validUntil },
-      };
+      const reset = await tokenLink({ accountId: account._id, purpose: 'resetPassword', requestId, ttlMs: config.passwordResetTtlMs }, frontEndPaths.resetPassword);
+      return { to: account.email, template: { kind: 'passwordReset', firstName: account.firstName, identifier: account.identifier, ...reset } };
     }
     const account = await models.Account.findById(request.accountId).lean();
     if (!account) return null;
     switch (request.kind) {
-      case 'verifyEmail': {
-        const token = await issueAccountToken(models, {
-          accountId: account._id,
-          purpose: 'verifyEmail',
-          email: request.email,
-          requestId,
-          ttlMs: config.emailVerificationTtlMs,
-        });
-        const validUntil = new Date(Date.now() + config.emailVerificationTtlMs).toISOString();
-        return { to: request.email, template: { kind: 'verifyEmail', firstName: account.firstName, link: link(frontEndPaths.verifyEmail, token), validUntil } };
-      }
+      case 'verifyEmail':
       case 'changeEmail': {
-        const token = await issueAccountToken(models, {
-          accountId: account._id,
-          purpose: 'changeEmail',
-          email: request.newEmail,
-          requestId,
-          ttlMs: config.emailVerificationTtlMs,
-        });
-        const validUntil = new Date(Date.now() + config.emailVerificationTtlMs).toISOString();
-        return {
-          to: request.newEmail,
-          template: { kind: 'confirmNewEmail', firstName: account.firstName, link: link(frontEndPaths.verifyEmail, token), validUntil },
-        };
+        const address = request.kind === 'verifyEmail' ? request.email : request.newEmail;
+        const verification = await tokenLink(
+          { accountId: account._id, purpose: request.kind, email: address, requestId, ttlMs: config.emailVerificationTtlMs },
+          frontEndPaths.verifyEmail,
+        );
+        const kind = request.kind === 'verifyEmail' ? 'verifyEmail' : 'confirmNewEmail';
+        return { to: address, template: { kind, firstName: account.firstName, ...verification } };
       }
       case 'passwordResetDone':
         return { to: account.email, template: { kind: 'passwordResetDone', firstName: account.firstName } };
