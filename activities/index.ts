@@ -70,9 +70,11 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
     try {
       ({ messageId } = await mailer.send({ to, idempotencyKey: key, ...rendered }));
     } catch (error) {
-      // A 5xx answer is the relay's final word (unknown mailbox, refused address): retrying cannot help.
-      const responseCode = (error as { responseCode?: number }).responseCode;
-      if (responseCode !== undefined && responseCode >= 500) {
+      // A 5xx answer to the recipient is the relay's final word (unknown mailbox, refused address): retrying
+      // cannot help. Any other failure (relay down, 4xx, a 5xx at connection or sender stage, which is the
+      // relay's configuration) is retried, so an outage or a misconfiguration fixed within the week loses nothing.
+      const { responseCode, command } = error as { responseCode?: number; command?: string };
+      if (responseCode !== undefined && responseCode >= 500 && command === 'RCPT TO') {
         throw ApplicationFailure.nonRetryable(`SMTP relay refused the message: ${(error as Error).message}`, 'SmtpRejected');
       }
       throw error;

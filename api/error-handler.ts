@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorBody, errors } from './errors.js';
+import { isDatabaseUnavailable } from '../db/availability.js';
 import { isTemporalUnavailable } from './services/temporal-calls.js';
 
 /**
@@ -25,6 +26,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       body = { statusCode: error.statusCode, code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
     } else if (isTemporalUnavailable(error)) {
       const unavailable = errors.workflowUnavailable();
+      body = { statusCode: unavailable.statusCode, code: unavailable.code, message: unavailable.message };
+    } else if (isDatabaseUnavailable(error)) {
+      const unavailable = errors.databaseUnavailable();
+      void reply.headers(unavailable.headers);
+      request.log.warn({ err: error }, 'database unavailable');
       body = { statusCode: unavailable.statusCode, code: unavailable.code, message: unavailable.message };
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       body = {

@@ -98,4 +98,12 @@ export const errors = {
       'SERVICE_UNAVAILABLE',
       'Le service est momentanément indisponible. Votre saisie n’a pas été perdue : réessayez dans quelques instants.',
     ),
+  databaseUnavailable: () =>
+    new AppError('SERVICE_UNAVAILABLE', 'Le service est momentanément indisponible. Réessayez dans quelques instants.', undefined, {
+      'retry-after': '5',
+    }),
+  invalidIdempotencyKey: () =>
+    new AppError('VALIDATION_FAILED', "L'en-tête Idempotency-Key est invalide.", [
+      { field: 'headers.idempotency-key', message: '1 à 128 caractères parmi lettres, chiffres, « - », « _ », « . » et « : »' },
+    ]),
 };

@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 import { createModels, type Models } from './models.js';
 
 export interface Database {
@@ -10,7 +10,10 @@ export interface Database {
 }
 
 export async function connectDatabase(uri: string): Promise<Database> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 });
+  // While the server is unreachable a query fails within 5 s (the API answers 503) instead of mongoose's
+  // 10 s. `bufferTimeoutMS` is a connection option at run time (mongoose's connection.js) but not in its types.
+  const options: ConnectOptions & { bufferTimeoutMS: number } = { serverSelectionTimeoutMS: 5_000, bufferTimeoutMS: 5_000 };
+  const connection = mongoose.createConnection(uri, options);
   await connection.asPromise();
   const models = createModels(connection);
   await Promise.all(Object.values(models).map((model) => model.init()));

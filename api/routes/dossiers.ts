@@ -34,6 +34,7 @@ import {
   assertCandidateCanUpload,
   candidateView,
   dossierServiceDeps,
+  dossierUpdate,
   type DossierUpdateCall,
   type DossierView,
   findReadableDossier,
@@ -43,6 +44,7 @@ import {
   viewDossier,
 } from '../services/dossiers.js';
 import { sendDownload } from '../downloads.js';
+import { updateIdOf } from '../idempotency.js';
 import { receiveUpload } from '../uploads.js';
 
 // Answers describe what is stored; they do not re-run the input rules (a stored dossier always serializes).
@@ -102,7 +104,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   const files = createFileStore(database.connection);
   const deps = dossierServiceDeps(app);
   const candidateOf = (request: FastifyRequest) => authOf(request).account._id;
-  const step: StepRunner = (request, dossierId, call) => runCandidateStep(deps, dossierId, candidateOf(request), call);
+  const step: StepRunner = (request, dossierId, call) => runCandidateStep(deps, dossierId, candidateOf(request), call, updateIdOf(request));
 
   /** Streams the file in, then hands it to the workflow; a refused file is deleted again. */
   const upload: UploadRunner = async (request, dossierId, target) => {
@@ -113,7 +115,10 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       metadata: { dossierId, candidateId, target },
     });
     try {
-      return await runCandidateStep(deps, dossierId, candidateId, (dossier) => dossier.executeUpdate(attachFileUpdate, { args: [{ target, file }] }));
+      const view = await runCandidateStep(deps, dossierId, candidateId, dossierUpdate(attachFileUpdate, { target, file }), updateIdOf(request));
+      // A retried request (same Idempotency-Key) gets the first attempt's outcome: its own copy is not used.
+      if (!filesOf(view).some((recorded) => recorded.fileId === file.fileId)) await files.delete(file.fileId);
+      return view;
     } catch (error) {
       // Only a clear refusal proves the dossier will not use the file. After a timeout the Update may
       // still land, so the file stays; the purge Schedule removes it later if no dossier refers to it.
@@ -186,7 +191,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: requireCandidate,
       schema: { tags: ['dossiers'], summary: '1) État civil — « Valider ma saisie »', security: sessionSecurity, params: dossierParams, body: civilStatusSchema, response: { 200: dossierSchema, ...stepErrors } },
     },
-    async (request) => step(request, request.params.dossierId, (dossier) => dossier.executeUpdate(saveCivilStatusUpdate, { args: [request.body] })),
+    async (request) => step(request, request.params.dossierId, dossierUpdate(saveCivilStatusUpdate, request.body)),
   );
 
   app.put(
@@ -203,7 +208,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...stepErrors },
       },
     },
-    async (request) => step(request, request.params.dossierId, (dossier) => dossier.executeUpdate(saveSituationUpdate, { args: [request.body] })),
+    async (request) => step(request, request.params.dossierId, dossierUpdate(saveSituationUpdate, request.body)),
   );
 
   app.put(
@@ -228,8 +233,8 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     fileSegment: 'document',
     summary: '4) Diplômes',
     fieldsSchema: diplomaFieldsSchema,
-    save: (entryId, fields) => (dossier) => dossier.executeUpdate(saveDiplomaUpdate, { args: [{ ...(entryId ? { entryId } : {}), fields }] }),
-    remove: (entryId) => (dossier) => dossier.executeUpdate(removeDiplomaUpdate, { args: [{ entryId }] }),
+    save: (entryId, fields) => dossierUpdate(saveDiplomaUpdate, { ...(entryId ? { entryId } : {}), fields }),
+    remove: (entryId) => dossierUpdate(removeDiplomaUpdate, { entryId }),
     target: (entryId) => ({ kind: 'diploma', entryId }),
     step,
     upload,
@@ -239,8 +244,8 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     fileSegment: 'proof',
     summary: '5) Expériences professionnelles',
     fieldsSchema: experienceFieldsSchema,
-    save: (entryId, fields) => (dossier) => dossier.executeUpdate(saveExperienceUpdate, { args: [{ ...(entryId ? { entryId } : {}), fields }] }),
-    remove: (entryId) => (dossier) => dossier.executeUpdate(removeExperienceUpdate, { args: [{ entryId }] }),
+    save: (entryId, fields) => dossierUpdate(saveExperienceUpdate, { ...(entryId ? { entryId } : {}), fields }),
+    remove: (entryId) => dossierUpdate(removeExperienceUpdate, { entryId }),
     target: (entryId) => ({ kind: 'experience', entryId }),
     step,
     upload,
@@ -265,10 +270,10 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const emailVerified = Boolean(authOf(request).account.emailVerifiedAt);
-      return step(request, request.params.dossierId, (dossier) =>
-        request.body.complete
-          ? dossier.executeUpdate(declareCompleteUpdate, { args: [{ emailVerified }] })
-          : dossier.executeUpdate(declareIncompleteUpdate),
+      return step(
+        request,
+        request.params.dossierId,
+        request.body.complete ? dossierUpdate(declareCompleteUpdate, { emailVerified }) : dossierUpdate(declareIncompleteUpdate),
       );
     },
   );
@@ -279,7 +284,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: requireCandidate,
       schema: { tags: ['dossiers'], summary: 'Retirer un dossier non encore déclaré complet', security: sessionSecurity, params: dossierParams, response: { 200: dossierSchema, ...stepErrors } },
     },
-    async (request) => step(request, request.params.dossierId, (dossier) => dossier.executeUpdate(withdrawUpdate)),
+    async (request) => step(request, request.params.dossierId, dossierUpdate(withdrawUpdate)),
   );
 
   app.get(

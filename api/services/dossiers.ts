@@ -6,7 +6,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import type { Models } from '../../db/models.js';
 import { type DocumentRequirements, missingItems, stepsDone } from '../../domain/dossier.js';
@@ -88,12 +88,24 @@ function refusalOf(error: unknown): AppError | undefined {
   return new AppError(type === 'INVALID_STEP' ? 'VALIDATION_FAILED' : (type as Exclude<DossierRefusal, 'INVALID_STEP'>), error.cause.message, details);
 }
 
-/** One Update on a dossier's workflow, e.g. `(dossier) => dossier.executeUpdate(withdrawUpdate)`. */
-export type DossierUpdateCall = (dossier: WorkflowHandle) => Promise<DossierState>;
+/** One Update on a dossier's workflow, built by `dossierUpdate`. */
+export type DossierUpdateCall = (dossier: WorkflowHandle, options: { updateId?: string }) => Promise<DossierState>;
 
-async function updateDossier(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall): Promise<DossierState> {
+/** E.g. `dossierUpdate(saveSituationUpdate, { status: 'etudiant' })`. */
+export function dossierUpdate<Args extends unknown[]>(definition: UpdateDefinition<DossierState, Args>, ...args: Args): DossierUpdateCall {
+  // The handle's overloads cannot see that `Args` is a tuple; the definition ties the arguments to the Update.
+  return (dossier, options) => dossier.executeUpdate(definition as unknown as UpdateDefinition<DossierState, [unknown]>, { args: args as unknown as [unknown], ...options });
+}
+
+/**
+ * `updateId` (from the request's Idempotency-Key) makes a retried request
+ * land once: Temporal answers a repeated Update id with the first outcome.
+ */
+async function updateDossier(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall, updateId?: string): Promise<DossierState> {
   try {
-    return await callTemporal(deps.temporal, deps.temporalTimeoutMs, () => call(deps.temporal.workflow.getHandle(dossierId)));
+    return await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+      call(deps.temporal.workflow.getHandle(dossierId), updateId === undefined ? {} : { updateId }),
+    );
   } catch (error) {
     const refusal = refusalOf(error);
     if (refusal) throw refusal;
@@ -180,12 +192,18 @@ export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'mode
 }
 
 /** A step of the candidate's own dossier, sent to its workflow as an Update. */
-export async function runCandidateStep(deps: DossierServiceDeps, dossierId: string, candidateId: string, call: DossierUpdateCall): Promise<DossierView> {
+export async function runCandidateStep(
+  deps: DossierServiceDeps,
+  dossierId: string,
+  candidateId: string,
+  call: DossierUpdateCall,
+  updateId?: string,
+): Promise<DossierView> {
   const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
   // An ended dossier's workflow is closed: answer from the record, as the workflow would have.
   assertNotEnded(state);
   try {
-    return candidateView(viewDossier(await updateDossier(deps, dossierId, call)));
+    return candidateView(viewDossier(await updateDossier(deps, dossierId, call, updateId)));
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'DOSSIER_NOT_FOUND') throw error;
     // It ended between the check and the Update.

@@ -16,7 +16,7 @@ import {
 } from '../../workflows/dossier/contract.js';
 import type { AuthContext } from '../auth.js';
 import { errors } from '../errors.js';
-import { type DossierServiceDeps, findReadableDossier, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
+import { type DossierServiceDeps, dossierUpdate, findReadableDossier, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
 
 /** The staff member as the audit trail names them. */
 export function actorOf(auth: AuthContext): Actor {
@@ -101,16 +101,16 @@ export async function decide(deps: DossierServiceDeps, dossierId: string, auth: 
     case 'validate': {
       const selection = await deps.models.Selection.findById(state.selectionId).lean();
       const paymentTerms = selection?.paymentTerms ?? '';
-      return runDossierUpdate(deps, dossierId, (dossier) => dossier.executeUpdate(validateUpdate, { args: [{ by, paymentTerms }] }));
+      return runDossierUpdate(deps, dossierId, dossierUpdate(validateUpdate, { by, paymentTerms }));
     }
     case 'requestChanges':
-      return runDossierUpdate(deps, dossierId, (dossier) =>
-        dossier.executeUpdate(requestChangesUpdate, {
-          args: [{ by, comment: decision.comment, items: decision.items, ...(decision.respondBy ? { respondBy: decision.respondBy } : {}) }],
-        }),
+      return runDossierUpdate(
+        deps,
+        dossierId,
+        dossierUpdate(requestChangesUpdate, { by, comment: decision.comment, items: decision.items, ...(decision.respondBy ? { respondBy: decision.respondBy } : {}) }),
       );
     case 'reject':
-      return runDossierUpdate(deps, dossierId, (dossier) => dossier.executeUpdate(rejectUpdate, { args: [{ by, reason: decision.reason }] }));
+      return runDossierUpdate(deps, dossierId, dossierUpdate(rejectUpdate, { by, reason: decision.reason }));
   }
 }
 
@@ -122,13 +122,13 @@ export async function reviewDocument(
   review: { fileId: string; verdict: 'accepted' | 'refused'; comment?: string },
 ): Promise<DossierView> {
   await findReadableDossier(deps, dossierId, readerOf(auth));
-  return runDossierUpdate(deps, dossierId, (dossier) => dossier.executeUpdate(reviewDocumentUpdate, { args: [{ by: actorOf(auth), ...review }] }));
+  return runDossierUpdate(deps, dossierId, dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }));
 }
 
 /** One candidate's own deadline, moved later. */
 export async function extendCandidateDeadline(deps: DossierServiceDeps, dossierId: string, auth: AuthContext, deadline: string): Promise<DossierView> {
   await findReadableDossier(deps, dossierId, readerOf(auth));
-  return runDossierUpdate(deps, dossierId, (dossier) => dossier.executeUpdate(extendCandidateDeadlineUpdate, { args: [{ by: actorOf(auth), deadline }] }));
+  return runDossierUpdate(deps, dossierId, dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }));
 }
 
 const CSV_COLUMNS = [
