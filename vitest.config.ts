@@ -13,11 +13,22 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/reliability/*.test.ts'],
           // Starts real Temporal and FerretDB servers once for the run; fails the run if they cannot start.
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          // Each file starts its own servers and crashes or cuts them: one file at a time on a 2-core machine.
+          include: ['test/reliability/faults/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
         },
       },
     ],

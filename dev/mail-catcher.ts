@@ -30,6 +30,8 @@ export interface MailCatcherOptions {
   onMessage?: (email: CaughtEmail) => void;
   /** Recipients answered "550 mailbox unavailable", as a relay refuses an unknown address (tests). */
   rejectRecipient?: (address: string) => boolean;
+  /** While true, every message is answered "451 try again later", as an overloaded relay does (fault tests). */
+  deferAll?: () => boolean;
 }
 
 /**
@@ -48,6 +50,13 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onMailFrom(_address, _session, callback) {
+      if (options.deferAll?.()) {
+        callback(Object.assign(new Error('Relay busy, try again later'), { responseCode: 451 }));
+        return;
+      }
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       if (options.rejectRecipient?.(address.address)) {
         callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));

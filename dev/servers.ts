@@ -11,6 +11,8 @@ export interface RunningServer {
   /** Address clients use: host:port for Temporal, a URI for the database. */
   address: string;
   stop(): Promise<void>;
+  /** Ends it at once with SIGKILL, as a crash would (fault tests). */
+  kill(): Promise<void>;
 }
 
 export class ServerStartError extends Error {
@@ -21,6 +23,7 @@ interface ManagedProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
   stop(): Promise<void>;
+  kill(): Promise<void>;
 }
 
 /** Makes sure no child outlives this process, however it ends. */
@@ -58,6 +61,11 @@ async function spawnServer(command: string, args: string[], logFile: string): Pr
         child.kill('SIGKILL');
         await exited;
       }
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
@@ -119,7 +127,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     },
     60_000,
   );
-  return { name: 'temporal', address, stop: () => managed.stop() };
+  return { name: 'temporal', address, stop: () => managed.stop(), kill: () => managed.kill() };
 }
 
 export interface FerretDbOptions {
@@ -141,5 +149,5 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningSe
     if (chunk.toString().includes('ferretdb ready')) ready = true;
   });
   await waitUntilReady('FerretDB', managed, options.logFile, async () => ready, 30_000);
-  return { name: 'database', address: `mongodb://127.0.0.1:${options.port}/`, stop: () => managed.stop() };
+  return { name: 'database', address: `mongodb://127.0.0.1:${options.port}/`, stop: () => managed.stop(), kill: () => managed.kill() };
 }

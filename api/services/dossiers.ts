@@ -4,7 +4,6 @@ import {
   WithStartWorkflowOperation,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
@@ -109,7 +108,6 @@ async function updateDossier(deps: DossierServiceDeps, dossierId: string, call: 
   } catch (error) {
     const refusal = refusalOf(error);
     if (refusal) throw refusal;
-    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw errors.workflowUnavailable();
     if (error instanceof WorkflowNotFoundError) throw errors.dossierNotFound();
     throw error;
   }

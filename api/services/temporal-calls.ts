@@ -1,4 +1,4 @@
-import { type Client, ServiceError } from '@temporalio/client';
+import { type Client, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { errors } from '../errors.js';
 
 /** gRPC codes meaning "Temporal cannot be reached right now", not "your request is wrong". */
@@ -8,6 +8,8 @@ const GRPC_UNAVAILABLE = 14;
 const UNAVAILABLE_CODES = new Set<number>([GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED, GRPC_UNAVAILABLE]);
 
 export function isTemporalUnavailable(error: unknown): boolean {
+  // An Update not answered in time (no worker running, or all busy): the request may still land later.
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   if (!(error instanceof ServiceError)) return false;
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' && UNAVAILABLE_CODES.has(code);

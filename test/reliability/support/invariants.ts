@@ -1,0 +1,111 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { isDeepStrictEqual } from 'node:util';
+import type { CaughtEmail } from '../../../dev/mail-catcher.js';
+import { filesOf } from '../../../domain/dossier.js';
+import { type DossierState, getDossierQuery } from '../../../workflows/dossier/contract.js';
+import { waitUntil } from './journey.js';
+import type { System } from './system.js';
+
+/** The dossier as its workflow holds it: its result once ended, else a query. */
+export async function workflowState(system: System, dossierId: string): Promise<DossierState> {
+  const handle = system.temporal.workflow.getHandle(dossierId);
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return handle.query(getDossierQuery);
+  return (await handle.result()) as DossierState;
+}
+
+export interface DossierAudit {
+  dossiers: number;
+  /** Record in MongoDB differs from the workflow's state. */
+  recordMismatches: string[];
+  /** A step the journey did once appears other than once in the dossier. */
+  stepCountErrors: string[];
+  /** GridFS files of the dossier that it does not refer to (left for the hourly purge). */
+  unreferencedFiles: number;
+  /** Files the dossier refers to that GridFS does not have. */
+  missingFiles: string[];
+}
+
+/** Each journey step is in the dossier exactly once, and the database says what the workflow says. */
+export async function auditDossiers(system: System, dossierIds: string[], expectedStatus: DossierState['status']): Promise<DossierAudit> {
+  const audit: DossierAudit = { dossiers: dossierIds.length, recordMismatches: [], stepCountErrors: [], unreferencedFiles: 0, missingFiles: [] };
+  const bucket = system.database.connection.db!.collection('files.files');
+  for (const dossierId of dossierIds) {
+    let state: DossierState;
+    try {
+      state = await workflowState(system, dossierId);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        audit.recordMismatches.push(`${dossierId}: no workflow`);
+        continue;
+      }
+      throw error;
+    }
+    const record = await system.database.models.Dossier.findById(dossierId).lean();
+    if (!record || !isDeepStrictEqual(JSON.parse(JSON.stringify(record.state)), JSON.parse(JSON.stringify(state)))) {
+      audit.recordMismatches.push(`${dossierId}: record revision ${record?.revision ?? 'none'} / workflow revision ${state.revision}`);
+    }
+    if (state.status !== expectedStatus) audit.stepCountErrors.push(`${dossierId}: status ${state.status}, expected ${expectedStatus}`);
+    const counts = new Map<string, number>();
+    for (const entry of state.history ?? []) counts.set(entry.action, (counts.get(entry.action) ?? 0) + 1);
+    const expect = (what: string, actual: number, wanted: number) => {
+      if (actual !== wanted) audit.stepCountErrors.push(`${dossierId}: ${what} ${actual} times, expected ${wanted}`);
+    };
+    expect('diplomas', state.diplomas.length, 1);
+    expect('experiences', state.experiences.length, 1);
+    expect('documents', Object.keys(state.documents).length, 3);
+    expect('civilStatus.saved', counts.get('civilStatus.saved') ?? 0, 1);
+    expect('situation.saved', counts.get('situation.saved') ?? 0, 1);
+    expect('diploma.saved', counts.get('diploma.saved') ?? 0, 1);
+    expect('experience.saved', counts.get('experience.saved') ?? 0, 1);
+    expect('file.attached', counts.get('file.attached') ?? 0, 5);
+    expect('declared.complete', counts.get('declared.complete') ?? 0, 1);
+    const referenced = new Set(filesOf(state).map((file) => file.fileId));
+    const stored = await bucket.find({ 'metadata.dossierId': dossierId }).project({ _id: 1 }).toArray();
+    const storedIds = new Set(stored.map((file) => String(file._id)));
+    audit.unreferencedFiles += [...storedIds].filter((id) => !referenced.has(id)).length;
+    audit.missingFiles.push(...[...referenced].filter((id) => !storedIds.has(id)).map((id) => `${dossierId}: ${id}`));
+  }
+  return audit;
+}
+
+export interface EmailAudit {
+  messages: number;
+  distinctKeys: number;
+  duplicates: string[];
+}
+
+/** E-mails by their idempotency key (header X-Candidature-Key): each should arrive once. */
+export function auditEmails(emails: CaughtEmail[]): EmailAudit {
+  const byKey = new Map<string, number>();
+  for (const email of emails) {
+    const key = keyOf(email);
+    byKey.set(key, (byKey.get(key) ?? 0) + 1);
+  }
+  return { messages: emails.length, distinctKeys: byKey.size, duplicates: [...byKey].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`) };
+}
+
+const keyOf = (email: CaughtEmail) => String(email.headers.get('x-candidature-key') ?? '');
+
+/**
+ * Waits until an e-mail arrived for every expected key (a key ending in ":" is
+ * a prefix, e.g. "…:submitted:" whatever the revision); on time-out, says
+ * which are missing and what the first one's workflow is doing.
+ */
+export async function waitForEmails(system: System, expected: string[], timeoutMs: number): Promise<void> {
+  const missing = () => {
+    const keys = system.emails.map(keyOf);
+    return expected.filter((wanted) => !keys.some((key) => (wanted.endsWith(':') ? key.startsWith(wanted) : key === wanted)));
+  };
+  try {
+    await waitUntil(() => missing().length === 0, timeoutMs, 'all e-mails delivered');
+  } catch (error) {
+    const absent = missing();
+    const dossierId = absent[0]!.split(':').slice(0, 3).join(':');
+    const description = await system.temporal.workflow.getHandle(dossierId).describe();
+    throw new Error(
+      `${(error as Error).message}: ${absent.length} missing, e.g. ${absent.slice(0, 3).join(', ')}; ${dossierId} is ${description.status.name}, ` +
+        `pending activities ${JSON.stringify(description.raw.pendingActivities)}`,
+    );
+  }
+}

@@ -1,0 +1,231 @@
+import { Client, Connection } from '@temporalio/client';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createAccount } from '../../../accounts/accounts.js';
+import { createSession } from '../../../accounts/sessions.js';
+import type { AccountRole } from '../../../db/models.js';
+import { connectDatabase, type Database } from '../../../db/connection.js';
+import { cacheDirectory, loadDevConfig } from '../../../dev/config.js';
+import { type CaughtEmail, type MailCatcher, startMailCatcher } from '../../../dev/mail-catcher.js';
+import { freePort } from '../../../dev/ports.js';
+import { provisionFerretDb, provisionTemporal } from '../../../dev/provision.js';
+import { killOnExit, type RunningServer, startFerretDb, startTemporalDevServer } from '../../../dev/servers.js';
+
+const repoRoot = new URL('../../../', import.meta.url).pathname;
+const PASSWORD = 'cheval agrafe pile correcte';
+
+/** A process of ours (API or worker) run from its real entry point, so a fault test can kill it. */
+export interface NodeService {
+  start(): Promise<void>;
+  /** kill -9: no shutdown hook runs. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `ready` watches the output for a start-up line; without it the service counts as started at once. */
+function nodeService(name: string, script: string, env: NodeJS.ProcessEnv, logFile: string, ready?: (output: string) => boolean): NodeService {
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const end = async (signal: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await exited;
+  };
+  return {
+    async start() {
+      const spawned = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawned;
+      killOnExit(spawned);
+      exited = new Promise((resolve) => spawned.once('exit', () => resolve()));
+      let output = '';
+      let isReady = ready === undefined;
+      const watch = (chunk: Buffer) => {
+        log.write(chunk);
+        if (isReady) return;
+        output += chunk.toString();
+        isReady = ready!(output);
+      };
+      spawned.stdout.on('data', watch);
+      spawned.stderr.on('data', watch);
+      const deadline = Date.now() + 60_000;
+      while (!isReady) {
+        if (spawned.exitCode !== null) throw new Error(`${name} exited during start-up; see ${logFile}`);
+        if (Date.now() > deadline) throw new Error(`${name} not ready within 60 s; see ${logFile}`);
+        await delay(100);
+      }
+    },
+    kill: () => end('SIGKILL'),
+    stop: () => end('SIGTERM'),
+  };
+}
+
+/** A server (Temporal, FerretDB) that can be stopped, killed and started again on the same port and files. */
+export interface RestartableServer {
+  readonly address: string;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+function restartable(starter: () => Promise<RunningServer>, first: RunningServer): RestartableServer {
+  let current: RunningServer | undefined = first;
+  return {
+    address: first.address,
+    async stop() {
+      await current?.stop();
+      current = undefined;
+    },
+    async kill() {
+      await current?.kill();
+      current = undefined;
+    },
+    async start() {
+      current = await starter();
+    },
+  };
+}
+
+export interface Account {
+  id: string;
+  identifier: string;
+  email: string;
+  token: string;
+}
+
+export interface System {
+  apiUrl: string;
+  dir: string;
+  database: Database;
+  temporal: Client;
+  temporalServer: RestartableServer;
+  databaseServer: RestartableServer;
+  api: NodeService;
+  worker: NodeService;
+  /** Every message the SMTP server accepted, across its restarts. */
+  emails: CaughtEmail[];
+  mail: {
+    /** Closes the SMTP port: connections are refused. */
+    stop(): Promise<void>;
+    start(): Promise<void>;
+    /** While set, the relay answers every message "451 try again later". */
+    defer(on: boolean): void;
+  };
+  account(role: AccountRole, trainingIds?: string[]): Promise<Account>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole system as it runs in production, on real servers, each in its own
+ * process so that a test can crash or cut any of them: Temporal dev server
+ * (SQLite file), FerretDB (SQLite files), an SMTP server, and the API and the
+ * worker started from their entry points (`api/server.ts`, `worker/main.ts`).
+ */
+export async function startSystem(options: { apiEnv?: Record<string, string>; workerEnv?: Record<string, string> } = {}): Promise<System> {
+  const devConfig = loadDevConfig();
+  const provisionOptions = { cacheDir: cacheDirectory(devConfig), go: devConfig.GO, log: () => {}, path: devConfig.PATH };
+  const [temporalBinary, ferretBinary] = await Promise.all([provisionTemporal(provisionOptions), provisionFerretDb(provisionOptions)]);
+  const dir = await mkdtemp(join(tmpdir(), 'candidature-faults-'));
+  const [temporalPort, ferretPort, smtpPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+
+  const startTemporal = () =>
+    startTemporalDevServer({ binary: temporalBinary, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
+  const startFerret = () => startFerretDb({ binary: ferretBinary, port: ferretPort, dataDir: join(dir, 'ferretdb'), logFile: join(dir, 'ferretdb.log') });
+  const [temporalFirst, ferretFirst] = await Promise.all([startTemporal(), startFerret()]);
+  const temporalServer = restartable(startTemporal, temporalFirst);
+  const databaseServer = restartable(startFerret, ferretFirst);
+
+  const emails: CaughtEmail[] = [];
+  let deferred = false;
+  const startCatcher = () => startMailCatcher({ port: smtpPort, onMessage: (email) => emails.push(email), deferAll: () => deferred });
+  let catcher: MailCatcher | undefined = await startCatcher();
+
+  const mongoUri = `${databaseServer.address}candidature`;
+  const database = await connectDatabase(mongoUri);
+  const temporal = new Client({ connection: Connection.lazy({ address: temporalServer.address }), namespace: 'default' });
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: temporalServer.address,
+    MONGODB_URI: mongoUri,
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    PUBLIC_BASE_URL: 'http://candidature.test',
+    API_PORT: String(apiPort),
+    LOG_LEVEL: 'warn',
+  };
+  const worker = nodeService('worker', 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, 'worker.log'), (out) => out.includes('worker: polling'));
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const api = nodeService('api', 'api/server.ts', { ...env, ...options.apiEnv }, join(dir, 'api.log'));
+  await worker.start();
+  await api.start();
+  await waitForHttp(`${apiUrl}/health`);
+
+  return {
+    apiUrl,
+    dir,
+    database,
+    temporal,
+    temporalServer,
+    databaseServer,
+    api,
+    worker,
+    emails,
+    mail: {
+      async stop() {
+        await catcher?.close();
+        catcher = undefined;
+      },
+      async start() {
+        catcher = await startCatcher();
+      },
+      defer(on) {
+        deferred = on;
+      },
+    },
+    async account(role, trainingIds = []) {
+      const identifier = `${role}-${Math.random().toString(36).slice(2, 10)}`;
+      const email = `${identifier}@example.org`;
+      const { id } = await createAccount(database.models, {
+        identifier,
+        email,
+        firstName: 'Camille',
+        lastName: 'Dupont',
+        password: PASSWORD,
+        role,
+        trainingIds,
+        emailVerified: true,
+      });
+      // Straight to a session: the log-in's rate limits are not what these tests look at.
+      const { token } = await createSession(database.models, { _id: id }, { idleMs: 3_600_000, absoluteMs: 12 * 3_600_000 });
+      return { id, identifier, email, token };
+    },
+    async close() {
+      await api.stop();
+      await worker.stop();
+      await temporal.connection.close();
+      await database.close();
+      await catcher?.close();
+      await Promise.all([temporalServer.stop(), databaseServer.stop()]);
+      if (!process.env.KEEP_FAULT_LOGS) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the server answers HTTP at all (whatever the status). */
+async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await delay(200);
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
