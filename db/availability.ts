@@ -14,9 +14,13 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'MongoPoolClearedError',
 ]);
 
+/** Socket errors the driver sometimes lets through unwrapped when the server goes away mid-command (seen: EPIPE). */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
     if (UNAVAILABLE_ERROR_NAMES.has(current.name)) return true;
+    if (SOCKET_ERROR_CODES.has(String((current as { code?: unknown }).code))) return true;
     // Mongoose queues commands while disconnected and gives up after `bufferTimeoutMS`.
     if (current.name === 'MongooseError' && /buffering timed out/.test(current.message)) return true;
   }

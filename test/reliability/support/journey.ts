@@ -26,7 +26,7 @@ export class Tally {
 /**
  * An HTTP client as a well-behaved front end is: every step carries an
  * Idempotency-Key, and a step that got no answer, or a 503, is sent again with
- * the same key until it gets one.
+ * the same key until it gets one. With `retryForMs` 0 it answers what it got.
  */
 export function apiClient(baseUrl: string, token: string, tally: Tally, retryForMs = 180_000) {
   async function request(method: string, path: string, init: { json?: unknown; file?: { bytes: Buffer; name: string }; key?: string } = {}): Promise<Answer> {
@@ -47,9 +47,10 @@ export function apiClient(baseUrl: string, token: string, tally: Tally, retryFor
         const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
         const text = await response.text();
         tally.count(response.status);
-        if (response.status !== 503) return { status: response.status, body: text ? JSON.parse(text) : undefined };
-      } catch {
+        if (response.status !== 503 || retryForMs === 0) return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      } catch (error) {
         tally.networkErrors += 1;
+        if (retryForMs === 0) throw error;
       }
       if (Date.now() > deadline) throw new Error(`${method} ${path}: no answer but 503 or network errors for ${retryForMs} ms`);
       tally.retries += 1;
