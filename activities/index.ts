@@ -12,7 +12,7 @@ import type { DossierState } from '../workflows/dossier/contract.js';
 export interface ActivityDependencies {
   models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot'>;
   mailer: Pick<Mailer, 'send'>;
-  files: Pick<FileStore, 'delete' | 'listDossierUploads'>;
+  files: Pick<FileStore, 'delete' | 'listDossierUploads' | 'deleteStrayChunks'>;
   config: {
     publicBaseUrl: string;
     passwordResetTtlMs: number;
@@ -185,7 +185,7 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
      * hour that no dossier refers to (a process that died between storing a
      * file and recording it, or an upload whose Update timed out and failed).
      */
-    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number; orphanFiles: number }> {
+    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number; orphanFiles: number; strayChunkUploads: number }> {
       const now = new Date();
       const uploads = await files.listDossierUploads(new Date(now.getTime() - ORPHAN_AFTER_MS));
       const referenced = new Map<string, Set<string>>();
@@ -205,7 +205,8 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
         models.AccountToken.deleteMany({ expiresAt: { $lte: now } }),
         models.RateSlot.deleteMany({ expiresAt: { $lte: now } }),
       ]);
-      return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount, orphanFiles };
+      const strayChunkUploads = await files.deleteStrayChunks(new Date(now.getTime() - ORPHAN_AFTER_MS));
+      return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount, orphanFiles, strayChunkUploads };
     },
   };
 }

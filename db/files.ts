@@ -27,6 +27,12 @@ export interface FileStore {
   openDownload(id: string): Readable;
   find(id: string): Promise<StoredFile | null>;
   delete(id: string): Promise<void>;
+  /**
+   * Chunks of uploads started before `before` that never got their files
+   * document (the database went away mid-upload, so the clean-up in `save`
+   * could not run). Returns how many uploads' chunks were removed.
+   */
+  deleteStrayChunks(before: Date): Promise<number>;
 }
 
 // The driver bundled with mongoose, so both always speak the same version.
@@ -74,6 +80,17 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
         contentType: String(doc.metadata?.contentType ?? 'application/octet-stream'),
         length: doc.length,
       };
+    },
+    async deleteStrayChunks(before) {
+      const chunks = db.collection(`${bucketName}.chunks`);
+      // An upload's id is an ObjectId made when it started: its time says how old the chunks are.
+      const ids: InstanceType<typeof ObjectId>[] = await chunks.distinct('files_id', { files_id: { $lt: ObjectId.createFromTime(Math.floor(before.getTime() / 1000)) } });
+      if (ids.length === 0) return 0;
+      const complete = await db.collection(`${bucketName}.files`).find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+      const known = new Set(complete.map((doc) => String(doc._id)));
+      const stray = ids.filter((id) => !known.has(String(id)));
+      if (stray.length > 0) await chunks.deleteMany({ files_id: { $in: stray } });
+      return stray.length;
     },
     async delete(id) {
       try {

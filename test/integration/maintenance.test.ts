@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NativeConnection } from '@temporalio/worker';
@@ -58,6 +59,16 @@ describe('expired records and e-mail outages', () => {
     });
     await stack.database.connection.db!.collection('files.files').updateMany({ 'metadata.dossierId': 'dossier:s:c' }, { $set: { uploadDate: new Date(Date.now() - 2 * 3_600_000) } });
 
+    // Chunks of an upload cut off two hours ago with the database (no files document), and of one in progress now.
+    const chunks = stack.database.connection.db!.collection('files.chunks');
+    const { ObjectId } = mongoose.mongo;
+    const strayId = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 2 * 3600);
+    const inProgressId = new ObjectId();
+    await chunks.insertMany([
+      { files_id: strayId, n: 0, data: Buffer.from('%PDF-1.4 stray') },
+      { files_id: inProgressId, n: 0, data: Buffer.from('%PDF-1.4 in progress') },
+    ]);
+
     const scheduleId = `purge-${randomUUID()}`;
     await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId });
     await ensurePurgeSchedule(stack.temporal, { taskQueue: stack.taskQueue, everyMinutes: 60, scheduleId }); // idempotent
@@ -71,6 +82,8 @@ describe('expired records and e-mail outages', () => {
       expect(await RateSlot.exists({ _id: 'live-slot' })).not.toBeNull();
       await eventually(async () => (await files.find(orphan.id)) === null);
       expect(await files.find(kept.id)).not.toBeNull();
+      await eventually(async () => (await chunks.countDocuments({ files_id: strayId })) === 0);
+      expect(await chunks.countDocuments({ files_id: inProgressId })).toBe(1);
     } finally {
       await schedule.delete();
     }

@@ -21,6 +21,6 @@ export async function accountEmailWorkflow(request: AccountEmailRequest): Promis
 }
 
 /** Run by a Temporal Schedule: removes expired sessions, tokens and rate-limit slots, and orphaned uploads. */
-export async function purgeExpiredRecordsWorkflow(): Promise<{ sessions: number; tokens: number; rateLimits: number; orphanFiles: number }> {
+export async function purgeExpiredRecordsWorkflow(): ReturnType<Activities['purgeExpiredRecords']> {
   return purgeExpiredRecords();
 }
