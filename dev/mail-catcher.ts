@@ -9,6 +9,7 @@ export interface CaughtEmail {
   subject: string;
   text: string;
   headers: Map<string, unknown>;
+  receivedAt: Date;
   /** Where the decoded message was saved (beside its raw .eml), when the catcher keeps files. */
   file?: string;
 }
@@ -77,6 +78,7 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             headers: parsed.headers,
+            receivedAt: new Date(),
           };
           if (options.directory) {
             sequence += 1;
