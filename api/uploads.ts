@@ -19,14 +19,53 @@ export function detectFileType(head: Uint8Array): AcceptedType | undefined {
 }
 
 class UnsupportedFileType extends Error {}
+class FileTypeMismatch extends Error {}
+
+/** What a name's extension says the bytes must be; a name without one says nothing. */
+const EXTENSION_TYPES: Record<string, AcceptedType> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
+/** Declared types browsers send for the accepted files, old spellings included. */
+const DECLARED_TYPES: Record<string, AcceptedType> = {
+  'application/pdf': 'application/pdf',
+  'application/x-pdf': 'application/pdf',
+  'image/png': 'image/png',
+  'image/x-png': 'image/png',
+  'image/jpeg': 'image/jpeg',
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+};
+/** Sent for any file the browser does not know: no claim about the content. */
+const UNDECLARED = new Set(['', 'application/octet-stream']);
+
+/**
+ * The type the name and the declared type claim, if any; `null` when one of
+ * them names a type we do not take (an .exe, text/html): refused before a byte is stored.
+ */
+export function claimedFileType(filename: string, declared: string | undefined): AcceptedType | undefined | null {
+  let claimed: AcceptedType | undefined;
+  const extension = /\.([a-z0-9]{1,5})$/i.exec(filename)?.[1]?.toLowerCase();
+  if (extension !== undefined) {
+    claimed = EXTENSION_TYPES[extension];
+    if (!claimed) return null;
+  }
+  const type = (declared ?? '').split(';')[0]!.trim().toLowerCase();
+  if (UNDECLARED.has(type)) return claimed;
+  const declaredType = DECLARED_TYPES[type];
+  if (!declaredType || (claimed && claimed !== declaredType)) return null;
+  return declaredType;
+}
 
 /**
  * Passes the bytes through unchanged, holding back only the first few until
- * the type is known; fails the stream at once for anything but PDF, JPEG or PNG.
+ * the type is known; fails the stream at once for anything but PDF, JPEG or
+ * PNG, or for bytes other than the name or declared type claims.
  */
 class FileTypeGate extends Transform {
   type: AcceptedType | undefined;
   private head = Buffer.alloc(0);
+
+  constructor(private readonly claimed: AcceptedType | undefined) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.type) return callback(null, chunk);
@@ -43,6 +82,7 @@ class FileTypeGate extends Transform {
   private check(callback: TransformCallback): void {
     this.type = detectFileType(this.head);
     if (!this.type) return callback(new UnsupportedFileType());
+    if (this.claimed && this.claimed !== this.type) return callback(new FileTypeMismatch());
     const head = this.head;
     this.head = Buffer.alloc(0);
     callback(null, head);
@@ -51,10 +91,18 @@ class FileTypeGate extends Transform {
 
 export const uploadErrors = {
   noFile: () => new AppError('VALIDATION_FAILED', 'Aucun fichier reçu : joignez le document dans le champ « file ».', [{ field: 'body.file', message: 'fichier obligatoire' }]),
+  unexpectedPart: () =>
+    new AppError('VALIDATION_FAILED', 'Envoyez un seul fichier, dans le champ « file », sans autre champ.', [{ field: 'body', message: 'un seul fichier attendu' }]),
+  badFilename: () =>
+    new AppError('VALIDATION_FAILED', 'Le nom du fichier est invalide : renommez-le (sans « / », « \\ » ni caractère spécial, 255 caractères au plus) et recommencez.', [
+      { field: 'body.file.filename', message: 'nom de fichier invalide' },
+    ]),
   tooLarge: (maxBytes: number) =>
     new AppError('PAYLOAD_TOO_LARGE', `Le fichier dépasse la taille maximale de ${Math.round(maxBytes / (1024 * 1024))} Mo.`),
   unsupportedType: () =>
     new AppError('UNSUPPORTED_MEDIA_TYPE', 'Ce type de fichier n’est pas accepté : déposez un PDF (conseillé), un JPEG ou un PNG.'),
+  typeMismatch: () =>
+    new AppError('UNSUPPORTED_MEDIA_TYPE', 'Le contenu du fichier ne correspond pas à son nom ou à son type : vérifiez le fichier et déposez un PDF, un JPEG ou un PNG.'),
   notMultipart: () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'Envoyez le fichier en multipart/form-data, dans le champ « file ».'),
   malformed: () => new AppError('VALIDATION_FAILED', "L'envoi du fichier est incomplet ou mal formé : recommencez.", [{ field: 'body.file', message: 'multipart invalide' }]),
 };
@@ -65,10 +113,17 @@ function withStatus(error: unknown): Error | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? (error as Error) : undefined;
 }
 
+/** A name a person could have given the file: no path, no control character, not empty, not huge. */
+export function isAcceptableFilename(name: string): boolean {
+  return name.trim().length > 0 && name.length <= 255 && !/[\\/\u0000-\u001f\u007f]/.test(name);
+}
+
 /**
  * Streams the request's one file into GridFS, never holding it whole in
- * memory. Checks its type by its first bytes and its size by the multipart
- * limit; whatever is refused is deleted before the error is answered.
+ * memory. The body must hold exactly one part, the file in the field "file",
+ * with an acceptable name; its type is judged by its first bytes (and must be
+ * what its name and declared type claim), its size by the multipart limit.
+ * Whatever is refused is deleted before the error is answered.
  */
 export async function receiveUpload(
   request: FastifyRequest,
@@ -76,46 +131,54 @@ export async function receiveUpload(
   options: { maxBytes: number; metadata: Record<string, unknown> },
 ): Promise<FileRef> {
   if (!request.isMultipart()) throw uploadErrors.notMultipart();
-  let part;
-  try {
-    part = await request.file({ limits: { fileSize: options.maxBytes, files: 1 }, throwFileSizeLimit: false });
-  } catch (error) {
-    // A body the multipart parser cannot read (no boundary, broken framing): the client's fault.
-    throw withStatus(error) ?? uploadErrors.malformed();
+  // `throwFileSizeLimit` is read by parts() too (the plugin's index.js), though its types list it for file() only.
+  // `preservePath`: busboy would otherwise cut "../../x.pdf" to "x.pdf" silently; such a name is refused instead.
+  const partsOptions = { limits: { fileSize: options.maxBytes, files: 1 }, preservePath: true, throwFileSizeLimit: false };
+  const parts = request.parts(partsOptions)[Symbol.asyncIterator]();
+  const nextPart = async () => {
+    try {
+      return await parts.next();
+    } catch (error) {
+      // A body the multipart parser cannot read (no boundary, broken framing, over its limits): the client's fault.
+      throw withStatus(error) ?? uploadErrors.malformed();
+    }
+  };
+
+  const first = await nextPart();
+  if (first.done) throw uploadErrors.noFile();
+  const part = first.value;
+  if (part.type !== 'file' || part.fieldname !== 'file') {
+    if (part.type === 'file') part.file.resume();
+    throw part.type === 'file' ? uploadErrors.noFile() : uploadErrors.unexpectedPart();
   }
-  if (!part) throw uploadErrors.noFile();
+  const refuse = (error: AppError) => {
+    part.file.resume(); // drain what is left, so the request can end
+    return error;
+  };
+  if (!isAcceptableFilename(part.filename)) throw refuse(uploadErrors.badFilename());
+  const claimed = claimedFileType(part.filename, part.mimetype);
+  if (claimed === null) throw refuse(uploadErrors.unsupportedType());
 
   let requestError: unknown;
   part.file.once('error', (error) => (requestError = error));
-  const gate = new FileTypeGate();
+  const gate = new FileTypeGate(claimed);
   let stored;
   try {
-    stored = await files.save(
-      part.file,
-      {
-        filename: sanitizeFilename(part.filename),
-        contentType: 'application/octet-stream', // set below, once the first bytes told
-        metadata: options.metadata,
-      },
-      [gate],
-    );
+    stored = await files.save(part.file, { filename: part.filename.trim(), contentType: 'application/octet-stream', metadata: options.metadata }, [gate]);
   } catch (error) {
-    part.file.resume(); // drain what is left, so the request can end
+    part.file.resume();
     if (error instanceof UnsupportedFileType) throw uploadErrors.unsupportedType();
+    if (error instanceof FileTypeMismatch) throw uploadErrors.typeMismatch();
     if (requestError !== undefined && error === requestError) throw uploadErrors.malformed();
     throw error;
   }
-  if (part.file.truncated) {
+  // Anything after the file (a second file, a field) is refused too: the body is read to its end first.
+  const refused = part.file.truncated ? uploadErrors.tooLarge(options.maxBytes) : await nextPart().then((rest) => (rest.done ? undefined : uploadErrors.unexpectedPart()), (error: AppError) => error);
+  if (refused) {
     await files.delete(stored.id);
-    throw uploadErrors.tooLarge(options.maxBytes);
+    throw refused;
   }
+  // The type is set once the first bytes told (the file was streamed in before).
   await files.setContentType(stored.id, gate.type!);
   return { fileId: stored.id, filename: stored.filename, contentType: gate.type!, size: stored.length, uploadedAt: new Date().toISOString() };
-}
-
-/** Keeps the name a person gave the file, minus path parts and control characters. */
-function sanitizeFilename(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
-  return clean || 'document';
 }
