@@ -16,6 +16,7 @@ import type { Mailer } from '../mail/transport.js';
 import type { ApiConfig } from './config.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerOriginCheck } from './origin-check.js';
+import { registerScopeCheck } from './scope-check.js';
 import type { RateRules } from './rate-rules.js';
 import { accountRoutes } from './routes/accounts.js';
 import { staffRoutes } from './routes/staff.js';
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   await app.register(fastifyCookie);
   app.decorateRequest('auth', null);
+  registerScopeCheck(app);
   await app.register(fastifyMultipart, { limits: { ...multipartLimits, fileSize: deps.config.UPLOAD_MAX_MB * 1024 * 1024 } });
   await app.register(fastifySwagger, {
     openapi: {

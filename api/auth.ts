@@ -42,7 +42,11 @@ export function sessionPolicyOf(config: { SESSION_IDLE_MINUTES: number; SESSION_
   return { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 };
 }
 
-/** A preHandler admitting only the given roles: 401 without a valid session, 403 for another role. */
+/**
+ * An onRequest hook admitting only the given roles: 401 without a valid
+ * session, 403 for another role, before the body is read (an anonymous client
+ * cannot make the API parse or stream anything).
+ */
 export function requireRole(...roles: AccountRole[]) {
   return async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = sessionTokenOf(request);
@@ -58,7 +62,7 @@ export const requireAccount = requireRole('candidate', 'office', 'admin');
 export const requireCandidate = requireRole('candidate');
 export const requireStaff = requireRole('office', 'admin');
 
-/** The authenticated context set by a requireRole preHandler. */
+/** The authenticated context set by a requireRole hook. */
 export function authOf(request: FastifyRequest): AuthContext {
   if (!request.auth) throw errors.unauthenticated();
   return request.auth;

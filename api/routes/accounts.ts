@@ -117,7 +117,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/auth/logout',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: { tags: ['accounts'], summary: 'Se déconnecter', security: secured, response: { 204: z.null(), 401: errorSchema } },
     },
     async (request, reply) => {
@@ -129,7 +129,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/auth/email-verification',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: {
         tags: ['accounts'],
         summary: "Renvoyer le lien de confirmation de l'adresse e-mail",
@@ -202,7 +202,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/me',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: { tags: ['accounts'], summary: 'Mon compte', security: secured, response: { 200: accountSchema, 401: errorSchema } },
     },
     async (request) => accounts.viewAccount(authOf(request).account),
@@ -211,7 +211,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/me/password',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: {
         tags: ['accounts'],
         summary: 'Changer de mot de passe',
@@ -230,7 +230,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/me/email',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: {
         tags: ['accounts'],
         summary: "Changer d'adresse e-mail",

@@ -40,6 +40,7 @@ import {
   findReadableDossier,
   listCandidateDossiers,
   openDossier,
+  readerOf,
   runCandidateStep,
   viewDossier,
 } from '../services/dossiers.js';
@@ -130,7 +131,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/selections/:selectionId/dossiers',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: {
         tags: ['dossiers'],
         summary: "« + S'inscrire » : ouvre le dossier du candidat pour cette sélection",
@@ -153,7 +154,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/me/dossiers',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: {
         tags: ['dossiers'],
         summary: '« Mes inscriptions » : mes dossiers, leur état et ce qu’il reste à faire',
@@ -167,7 +168,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/dossiers/:dossierId',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: {
         tags: ['dossiers'],
         summary: 'Un dossier, entier',
@@ -178,17 +179,16 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { account } = authOf(request);
-      const reader = { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] };
-      const view = viewDossier(await findReadableDossier(deps, request.params.dossierId, reader));
-      return account.role === 'candidate' ? candidateView(view) : view;
+      const auth = authOf(request);
+      const view = viewDossier(await findReadableDossier(deps, request.params.dossierId, readerOf(auth)));
+      return auth.account.role === 'candidate' ? candidateView(view) : view;
     },
   );
 
   app.put(
     '/dossiers/:dossierId/civil-status',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: { tags: ['dossiers'], summary: '1) État civil — « Valider ma saisie »', security: sessionSecurity, params: dossierParams, body: civilStatusSchema, response: { 200: dossierSchema, ...stepErrors } },
     },
     async (request) => step(request, request.params.dossierId, dossierUpdate(saveCivilStatusUpdate, request.body)),
@@ -197,7 +197,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/dossiers/:dossierId/situation',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: {
         tags: ['dossiers'],
         summary: '2) Situation actuelle',
@@ -214,7 +214,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/dossiers/:dossierId/documents/:kind',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: {
         tags: ['dossiers'],
         summary: '3) Pièces obligatoires — « Ajouter… » en face de la pièce (ou la remplacer)',
@@ -254,7 +254,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/dossiers/:dossierId/declaration',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: {
         tags: ['dossiers'],
         summary: '« Dossier complet à travailler par l’ITSRA » ou « Dossier incomplet : je poursuivrai plus tard »',
@@ -281,7 +281,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/dossiers/:dossierId/withdrawal',
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: { tags: ['dossiers'], summary: 'Retirer un dossier non encore déclaré complet', security: sessionSecurity, params: dossierParams, response: { 200: dossierSchema, ...stepErrors } },
     },
     async (request) => step(request, request.params.dossierId, dossierUpdate(withdrawUpdate)),
@@ -290,7 +290,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/dossiers/:dossierId/files/:fileId',
     {
-      preHandler: requireAccount,
+      onRequest: requireAccount,
       schema: {
         tags: ['dossiers'],
         summary: "Télécharger un fichier du dossier (son candidat ou le service sélection)",
@@ -300,8 +300,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { account } = authOf(request);
-      const state = await findReadableDossier(deps, request.params.dossierId, { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] });
+      const state = await findReadableDossier(deps, request.params.dossierId, readerOf(authOf(request)));
       const file = filesOf(state).find((f) => f.fileId === request.params.fileId);
       if (!file) throw new AppError('FILE_NOT_FOUND', "Ce fichier n'existe pas dans ce dossier.");
       return sendDownload(reply, file, files.openDownload(file.fileId));
@@ -332,23 +331,23 @@ function registerEntryRoutes<Fields>(
   const common = { tags: ['dossiers'], security: sessionSecurity };
   routes.post(
     base,
-    { preHandler: requireCandidate, schema: { ...common, summary: `${options.summary} — « + Ajouter »`, params: dossierParams, body: options.fieldsSchema, response: { 200: dossierSchema, ...stepErrors } } },
+    { onRequest: requireCandidate, schema: { ...common, summary: `${options.summary} — « + Ajouter »`, params: dossierParams, body: options.fieldsSchema, response: { 200: dossierSchema, ...stepErrors } } },
     async (request) => options.step(request, request.params.dossierId, options.save(undefined, request.body as Fields)),
   );
   routes.put(
     `${base}/:entryId`,
-    { preHandler: requireCandidate, schema: { ...common, summary: `${options.summary} — modifier une entrée`, params: entryParams, body: options.fieldsSchema, response: { 200: dossierSchema, ...stepErrors } } },
+    { onRequest: requireCandidate, schema: { ...common, summary: `${options.summary} — modifier une entrée`, params: entryParams, body: options.fieldsSchema, response: { 200: dossierSchema, ...stepErrors } } },
     async (request) => options.step(request, request.params.dossierId, options.save(request.params.entryId, request.body as Fields)),
   );
   routes.delete(
     `${base}/:entryId`,
-    { preHandler: requireCandidate, schema: { ...common, summary: `${options.summary} — supprimer une entrée (et son fichier)`, params: entryParams, response: { 200: dossierSchema, ...stepErrors } } },
+    { onRequest: requireCandidate, schema: { ...common, summary: `${options.summary} — supprimer une entrée (et son fichier)`, params: entryParams, response: { 200: dossierSchema, ...stepErrors } } },
     async (request) => options.step(request, request.params.dossierId, options.remove(request.params.entryId)),
   );
   routes.put(
     `${base}/:entryId/${options.fileSegment}`,
     {
-      preHandler: requireCandidate,
+      onRequest: requireCandidate,
       schema: { ...common, summary: `${options.summary} — téléverser le justificatif`, description: uploadDescription, consumes: ['multipart/form-data'], params: entryParams, response: { 200: dossierSchema, ...uploadErrors } },
     },
     async (request) => options.upload(request, request.params.dossierId, options.target(request.params.entryId)),

@@ -6,7 +6,7 @@ import { createFileStore } from '../../db/files.js';
 import { documentRequirementsSchema } from '../../domain/dossier.js';
 import { authOf, requireStaff } from '../auth.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
-import { dossierServiceDeps, findReadableDossier } from '../services/dossiers.js';
+import { dossierServiceDeps, findReadableDossier, readerOf } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
@@ -31,7 +31,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/staff/selections',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: 'Créer une sélection',
@@ -51,7 +51,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/staff/selections/:selectionId',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: 'Modifier une sélection',
@@ -68,7 +68,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/staff/selections/:selectionId/forms/:formId',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: 'Ajouter ou remplacer un document téléchargeable (PDF)',
@@ -92,7 +92,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/staff/selections/:selectionId/dossiers',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: "Les dossiers d'une sélection : filtres, recherche, tri, pages, et le nombre par statut",
@@ -126,7 +126,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/staff/selections/:selectionId/dossiers.csv',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: "Export CSV des dossiers d'une sélection (Excel, UTF-8, « ; »)",
@@ -144,7 +144,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/staff/dossiers/:dossierId/decision',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: 'Décision sur un dossier complet : valider, demander des modifications, refuser',
@@ -173,7 +173,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/staff/dossiers/:dossierId/files.zip',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: "Toutes les pièces d'un dossier, en une archive ZIP",
@@ -184,8 +184,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { account } = authOf(request);
-      const state = await findReadableDossier(dossierDeps(), request.params.dossierId, { accountId: account._id, role: account.role, trainingIds: account.trainingIds ?? [] });
+      const state = await findReadableDossier(dossierDeps(), request.params.dossierId, readerOf(authOf(request)));
       const files = createFileStore(app.deps.database.connection);
       const zip = new ZipFile();
       const output = zip.outputStream as Readable;
@@ -205,7 +204,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/staff/dossiers/:dossierId/reviews',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: "Examen d'une pièce : acceptée, ou refusée avec un commentaire",
@@ -226,7 +225,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/staff/dossiers/:dossierId/deadline',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: "Repousser la date limite d'un seul candidat",
@@ -242,7 +241,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/staff/selections/:selectionId/closing-date',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: 'Repousser la date de clôture des inscriptions',
@@ -280,7 +279,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/staff/selections',
     {
-      preHandler: requireStaff,
+      onRequest: requireStaff,
       schema: {
         tags: ['staff'],
         summary: 'Les sélections du service (ouvertes, à venir et closes)',

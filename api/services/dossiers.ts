@@ -48,6 +48,11 @@ export interface Reader {
   trainingIds: string[];
 }
 
+/** The reader an authenticated account is. */
+export function readerOf(auth: { account: { _id: string; role: Reader['role']; trainingIds?: string[] | null } }): Reader {
+  return { accountId: auth.account._id, role: auth.account.role, trainingIds: auth.account.trainingIds ?? [] };
+}
+
 /** The dossier as the API shows it: the workflow's state plus what "Mes inscriptions" needs. */
 export function viewDossier(state: DossierState) {
   const done = stepsDone(state);

@@ -16,15 +16,11 @@ import {
 } from '../../workflows/dossier/contract.js';
 import type { AuthContext } from '../auth.js';
 import { errors } from '../errors.js';
-import { type DossierServiceDeps, dossierUpdate, findReadableDossier, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
+import { type DossierServiceDeps, dossierUpdate, findReadableDossier, readerOf, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
 
 /** The staff member as the audit trail names them. */
 export function actorOf(auth: AuthContext): Actor {
   return { type: 'staff', id: auth.account._id, name: `${auth.account.firstName} ${auth.account.lastName}` };
-}
-
-function readerOf(auth: AuthContext) {
-  return { accountId: auth.account._id, role: auth.account.role, trainingIds: auth.account.trainingIds ?? [] };
 }
 
 /** The selection, if this staff member's scope includes it; otherwise 404, like one that does not exist. */

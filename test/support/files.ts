@@ -5,8 +5,14 @@ export const samplePdf = (text = 'CV') => Buffer.from(`%PDF-1.4\n% ${text}\n1 0 
 export const sampleJpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF'), randomBytes(200), Buffer.from([0xff, 0xd9])]);
 export const samplePng = () => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(200)]);
 
+/** The type a browser declares for a file, from its extension. */
+export function browserContentType(filename: string): string {
+  const extension = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase();
+  return { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' }[extension ?? ''] ?? 'application/octet-stream';
+}
+
 /** A multipart/form-data body with one file in the field "file", as a browser sends it. */
-export function multipartFile(bytes: Buffer, filename: string, contentType = 'application/pdf') {
+export function multipartFile(bytes: Buffer, filename: string, contentType = browserContentType(filename)) {
   const boundary = `----candidature${randomBytes(8).toString('hex')}`;
   const payload = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),

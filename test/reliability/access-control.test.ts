@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggedIn, type TestSession } from '../support/accounts.js';
+import { candidateClient, dossierPath } from '../support/dossiers.js';
+import { samplePdf } from '../support/files.js';
+import { createSelection, hoursFromNow } from '../support/fixtures.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+import { report } from './support/report.js';
+
+/**
+ * Every route of the OpenAPI document, tried with the wrong account: the
+ * cases are generated from the route table, so a new route is covered (or
+ * this test fails, naming it) without anyone writing a case by hand.
+ */
+interface Operation {
+  method: string;
+  path: string;
+  params: string[];
+  staff: boolean;
+  needsSession: boolean;
+}
+
+let stack: TestStack;
+let operations: Operation[];
+/** One side's ids, by path parameter name. */
+type Ids = Record<string, string>;
+let idsOfB: Ids;
+let candidateA: TestSession;
+let officeA: TestSession;
+const counted = { candidateOnOthersData: 0, candidateOnStaff: 0, officeOnOtherOffice: 0, anonymous: 0 };
+
+async function candidateWithDossier(selectionId: string) {
+  const user = await loggedIn(stack);
+  const { call, upload } = candidateClient(stack, user.headers);
+  const opened = await call('POST', `/selections/${selectionId}/dossiers`);
+  const base = dossierPath(opened.body.dossierId);
+  const cv = await upload(`${base}/documents/cv`, samplePdf('cv'), 'cv.pdf');
+  const diploma = await call('POST', `${base}/diplomas`, { title: 'Baccalauréat', year: 2015 });
+  const experience = await call('POST', `${base}/experiences`, { employer: 'Foyer', position: 'Animateur', startDate: '2018-01-01' });
+  return {
+    user,
+    dossierId: opened.body.dossierId as string,
+    fileId: cv.body.documents.cv.fileId as string,
+    diplomaId: diploma.body.diplomas[0].id as string,
+    experienceId: experience.body.experiences[0].id as string,
+  };
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const a = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
+  const b = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
+  const dossierA = await candidateWithDossier(a.selectionId);
+  const dossierB = await candidateWithDossier(b.selectionId);
+  candidateA = dossierA.user;
+  officeA = await loggedIn(stack, { role: 'office', trainingIds: [a.trainingId] });
+  idsOfB = {
+    dossierId: dossierB.dossierId,
+    selectionId: b.selectionId,
+    fileId: dossierB.fileId,
+    entryId: dossierB.diplomaId,
+    formId: 'employer-form',
+    kind: 'cv',
+  };
+  const spec = stack.app.swagger() as { paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>> };
+  operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      params: [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!),
+      staff: path.startsWith('/staff/') || (operation.tags ?? []).includes('staff'),
+      needsSession: (operation.security ?? []).length > 0,
+    })),
+  );
+});
+afterAll(async () => {
+  await report('access-control', { operations: operations?.length, ...counted });
+  await stack?.close();
+});
+
+function urlOf(operation: Operation, ids: Ids): string {
+  return operation.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const id = ids[name];
+    if (id === undefined) throw new Error(`no test id for path parameter "${name}" of ${operation.method} ${operation.path}: add it to idsOfB`);
+    return encodeURIComponent(id);
+  });
+}
+
+async function send(operation: Operation, session: TestSession | undefined) {
+  const response = await stack.app.inject({
+    method: operation.method as 'GET',
+    url: urlOf(operation, idsOfB),
+    headers: session ? session.headers : {},
+    // No body at all: the scope is checked before the body is, so none is needed to be refused.
+  });
+  return { status: response.statusCode, body: response.body };
+}
+
+describe('access control, generated from the OpenAPI route table', () => {
+  it('covers every route (the document lists them all)', () => {
+    expect(operations.length).toBeGreaterThan(30);
+    expect(operations.filter((operation) => operation.params.includes('dossierId')).length).toBeGreaterThan(10);
+  });
+
+  it("candidate A on candidate B's ids: 404 on every dossier route", async () => {
+    const failures: string[] = [];
+    for (const operation of operations.filter((op) => !op.staff && op.needsSession && op.params.includes('dossierId'))) {
+      const { status, body } = await send(operation, candidateA);
+      counted.candidateOnOthersData += 1;
+      if (status !== 404) failures.push(`${operation.method} ${operation.path}: ${status} ${body.slice(0, 120)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(counted.candidateOnOthersData).toBeGreaterThan(10);
+  });
+
+  it('a candidate on any staff route: 403', async () => {
+    const failures: string[] = [];
+    for (const operation of operations.filter((op) => op.staff)) {
+      const { status } = await send(operation, candidateA);
+      counted.candidateOnStaff += 1;
+      if (status !== 403) failures.push(`${operation.method} ${operation.path}: ${status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("office A on office B's selection or dossier: 404 on every staff route that names one", async () => {
+    const failures: string[] = [];
+    for (const operation of operations.filter((op) => op.staff && (op.params.includes('selectionId') || op.params.includes('dossierId')))) {
+      const { status, body } = await send(operation, officeA);
+      counted.officeOnOtherOffice += 1;
+      if (status !== 404) failures.push(`${operation.method} ${operation.path}: ${status} ${body.slice(0, 120)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('no session on a route that needs one: 401', async () => {
+    const failures: string[] = [];
+    for (const operation of operations.filter((op) => op.needsSession)) {
+      const { status } = await send(operation, undefined);
+      counted.anonymous += 1;
+      if (status !== 401) failures.push(`${operation.method} ${operation.path}: ${status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("office A reads B's dossier through no route at all (the same 404 as an unknown id)", async () => {
+    const unknown = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent('dossier:nope-2027:nobody')}`, headers: officeA.headers });
+    const others = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent(idsOfB.dossierId!)}`, headers: officeA.headers });
+    expect(others.statusCode).toBe(404);
+    expect(others.json()).toEqual(unknown.json());
+  });
+});
