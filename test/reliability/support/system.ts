@@ -24,6 +24,8 @@ export interface NodeService {
   /** kill -9: no shutdown hook runs. */
   kill(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether the process is still running (it did not crash). */
+  running(): boolean;
 }
 
 /** `ready` watches the output for a start-up line; without it the service counts as started at once. */
@@ -61,6 +63,7 @@ function nodeService(name: string, script: string, env: NodeJS.ProcessEnv, logFi
     },
     kill: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
   };
 }
 
