@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/replay/**/*.test.ts'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/replay/replay.test.ts'] },
       },
       {
         extends: true,
@@ -15,6 +15,17 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/reliability/*.test.ts'],
           // Starts real Temporal and FerretDB servers once for the run; fails the run if they cannot start.
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // `npm run record-histories`: writes test/replay/histories/*.history.bin for the replay test.
+          name: 'record-histories',
+          include: ['test/replay/record-histories.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
