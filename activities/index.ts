@@ -28,8 +28,12 @@ export interface SendEmailInput {
 }
 
 const DUPLICATE_KEY = 11000;
-/** An upload not referenced by its dossier after this long is an orphan (an Update takes seconds). */
-const ORPHAN_AFTER_MS = 60 * 60_000;
+/**
+ * An upload its dossier does not refer to after this long is an orphan. An
+ * Update takes seconds, but one sent while no worker runs waits for the worker:
+ * a day leaves room for any outage before a file is judged unused.
+ */
+const ORPHAN_AFTER_MS = 24 * 60 * 60_000;
 
 function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 
 export interface OutgoingEmail {
@@ -25,6 +26,7 @@ export function createMailer(options: { smtpUrl: string; from: string }): Mailer
   return {
     async send(email) {
       const info = await transport.sendMail({
+        messageId: messageIdFor(email.idempotencyKey, options.from),
         to: email.to,
         subject: email.subject,
         text: email.text,
@@ -39,4 +41,16 @@ export function createMailer(options: { smtpUrl: string; from: string }): Mailer
       transport.close();
     },
   };
+}
+
+/**
+ * The same Message-ID for every attempt at one message. SMTP cannot make
+ * "sent" and "recorded as sent" one step: a worker that dies between the
+ * relay's 250 and our record sends the message again on retry. With a stable
+ * Message-ID that second copy is, by RFC 5322, the same message, and mail
+ * clients (Gmail, Outlook, Thunderbird) show it once.
+ */
+export function messageIdFor(idempotencyKey: string, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'candidature.invalid';
+  return `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}@${domain}>`;
 }

@@ -116,14 +116,17 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       metadata: { dossierId, candidateId, target },
     });
     try {
-      const view = await runCandidateStep(deps, dossierId, candidateId, dossierUpdate(attachFileUpdate, { target, file }), updateIdOf(request));
-      // A retried request (same Idempotency-Key) gets the first attempt's outcome: its own copy is not used.
-      if (!filesOf(view).some((recorded) => recorded.fileId === file.fileId)) await files.delete(file.fileId);
-      return view;
+      // A retried request (same Idempotency-Key) gets the first attempt's outcome, and its own copy is not used.
+      // That copy is left to the purge, which deletes only what the stored dossier does not refer to: deciding
+      // here from the answer alone is a bet on which attempt Temporal applied.
+      return await runCandidateStep(deps, dossierId, candidateId, dossierUpdate(attachFileUpdate, { target, file }), updateIdOf(request));
     } catch (error) {
       // Only a clear refusal proves the dossier will not use the file. After a timeout the Update may
       // still land, so the file stays; the purge Schedule removes it later if no dossier refers to it.
-      if (error instanceof AppError && error.statusCode < 500) await files.delete(file.fileId);
+      if (error instanceof AppError && error.statusCode < 500) {
+        request.log.info({ fileId: file.fileId, dossierId, code: error.code }, 'upload refused, file deleted');
+        await files.delete(file.fileId);
+      }
       throw error;
     }
   };

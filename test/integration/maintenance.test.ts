@@ -44,7 +44,7 @@ describe('expired records and e-mail outages', () => {
       { _id: 'live-slot', expiresAt: future },
     ]);
 
-    // An upload an hour old that its dossier does not refer to (its Update never landed), and one it does.
+    // An upload a day old that its dossier does not refer to (its Update never landed), and one it does.
     const files = createFileStore(stack.database.connection);
     const orphan = await files.save(Readable.from([Buffer.from('%PDF-1.4 orphan')]), { filename: 'o.pdf', contentType: 'application/pdf', metadata: { dossierId: 'dossier:s:c' } });
     const kept = await files.save(Readable.from([Buffer.from('%PDF-1.4 kept')]), { filename: 'k.pdf', contentType: 'application/pdf', metadata: { dossierId: 'dossier:s:c' } });
@@ -57,12 +57,14 @@ describe('expired records and e-mail outages', () => {
       revision: 1,
       state: { documents: { cv: { fileId: kept.id } }, diplomas: [], experiences: [] },
     });
-    await stack.database.connection.db!.collection('files.files').updateMany({ 'metadata.dossierId': 'dossier:s:c' }, { $set: { uploadDate: new Date(Date.now() - 2 * 3_600_000) } });
+    await stack.database.connection.db!.collection('files.files').updateMany({ 'metadata.dossierId': 'dossier:s:c' }, { $set: { uploadDate: new Date(Date.now() - 25 * 3_600_000) } });
+    // A fresh upload the dossier does not refer to yet: its Update may still land (a worker restarting), so it stays.
+    const fresh = await files.save(Readable.from([Buffer.from('%PDF-1.4 fresh')]), { filename: 'f.pdf', contentType: 'application/pdf', metadata: { dossierId: 'dossier:s:c' } });
 
-    // Chunks of an upload cut off two hours ago with the database (no files document), and of one in progress now.
+    // Chunks of an upload cut off a day ago with the database (no files document), and of one in progress now.
     const chunks = stack.database.connection.db!.collection('files.chunks');
     const { ObjectId } = mongoose.mongo;
-    const strayId = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 2 * 3600);
+    const strayId = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 25 * 3600);
     const inProgressId = new ObjectId();
     await chunks.insertMany([
       { files_id: strayId, n: 0, data: Buffer.from('%PDF-1.4 stray') },
@@ -82,6 +84,7 @@ describe('expired records and e-mail outages', () => {
       expect(await RateSlot.exists({ _id: 'live-slot' })).not.toBeNull();
       await eventually(async () => (await files.find(orphan.id)) === null);
       expect(await files.find(kept.id)).not.toBeNull();
+      expect(await files.find(fresh.id)).not.toBeNull();
       await eventually(async () => (await chunks.countDocuments({ files_id: strayId })) === 0);
       expect(await chunks.countDocuments({ files_id: inProgressId })).toBe(1);
     } finally {

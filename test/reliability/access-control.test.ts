@@ -101,45 +101,33 @@ describe('access control, generated from the OpenAPI route table', () => {
     expect(operations.filter((operation) => operation.params.includes('dossierId')).length).toBeGreaterThan(10);
   });
 
-  it("candidate A on candidate B's ids: 404 on every dossier route", async () => {
+  /** Sends every selected operation as `session`; returns those not answered `expected`, with what they answered. */
+  async function misanswered(tally: keyof typeof counted, selected: (op: Operation) => boolean, session: TestSession | undefined, expected: number) {
     const failures: string[] = [];
-    for (const operation of operations.filter((op) => !op.staff && op.needsSession && op.params.includes('dossierId'))) {
-      const { status, body } = await send(operation, candidateA);
-      counted.candidateOnOthersData += 1;
-      if (status !== 404) failures.push(`${operation.method} ${operation.path}: ${status} ${body.slice(0, 120)}`);
+    for (const operation of operations.filter(selected)) {
+      const { status, body } = await send(operation, session);
+      counted[tally] += 1;
+      if (status !== expected) failures.push(`${operation.method} ${operation.path}: ${status} ${body.slice(0, 120)}`);
     }
-    expect(failures).toEqual([]);
+    return failures;
+  }
+
+  it("candidate A on candidate B's ids: 404 on every dossier route", async () => {
+    expect(await misanswered('candidateOnOthersData', (op) => !op.staff && op.needsSession && op.params.includes('dossierId'), candidateA, 404)).toEqual([]);
     expect(counted.candidateOnOthersData).toBeGreaterThan(10);
   });
 
   it('a candidate on any staff route: 403', async () => {
-    const failures: string[] = [];
-    for (const operation of operations.filter((op) => op.staff)) {
-      const { status } = await send(operation, candidateA);
-      counted.candidateOnStaff += 1;
-      if (status !== 403) failures.push(`${operation.method} ${operation.path}: ${status}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await misanswered('candidateOnStaff', (op) => op.staff, candidateA, 403)).toEqual([]);
   });
 
   it("office A on office B's selection or dossier: 404 on every staff route that names one", async () => {
-    const failures: string[] = [];
-    for (const operation of operations.filter((op) => op.staff && (op.params.includes('selectionId') || op.params.includes('dossierId')))) {
-      const { status, body } = await send(operation, officeA);
-      counted.officeOnOtherOffice += 1;
-      if (status !== 404) failures.push(`${operation.method} ${operation.path}: ${status} ${body.slice(0, 120)}`);
-    }
-    expect(failures).toEqual([]);
+    const namesOne = (op: Operation) => op.staff && (op.params.includes('selectionId') || op.params.includes('dossierId'));
+    expect(await misanswered('officeOnOtherOffice', namesOne, officeA, 404)).toEqual([]);
   });
 
   it('no session on a route that needs one: 401', async () => {
-    const failures: string[] = [];
-    for (const operation of operations.filter((op) => op.needsSession)) {
-      const { status } = await send(operation, undefined);
-      counted.anonymous += 1;
-      if (status !== 401) failures.push(`${operation.method} ${operation.path}: ${status}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await misanswered('anonymous', (op) => op.needsSession, undefined, 401)).toEqual([]);
   });
 
   it("office A reads B's dossier through no route at all (the same 404 as an unknown id)", async () => {

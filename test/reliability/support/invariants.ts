@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isDeepStrictEqual } from 'node:util';
 import type { CaughtEmail } from '../../../dev/mail-catcher.js';
@@ -64,7 +65,11 @@ export async function auditDossiers(system: System, dossierIds: string[], expect
     const stored = await bucket.find({ 'metadata.dossierId': dossierId }).project({ _id: 1 }).toArray();
     const storedIds = new Set(stored.map((file) => String(file._id)));
     audit.unreferencedFiles += [...storedIds].filter((id) => !referenced.has(id)).length;
-    audit.missingFiles.push(...[...referenced].filter((id) => !storedIds.has(id)).map((id) => `${dossierId}: ${id}`));
+    for (const file of filesOf(state).filter((ref) => !storedIds.has(ref.fileId))) {
+      const trail = (state.history ?? []).map((entry) => `${entry.at} ${entry.action} ${entry.detail ?? ''}`).join(' | ');
+      const chunks = await system.database.connection.db!.collection('files.chunks').countDocuments({ files_id: new mongoose.mongo.ObjectId(file.fileId) });
+      audit.missingFiles.push(`${dossierId}: ${file.fileId} (${file.filename}, ${chunks} chunks left); trail: ${trail}`);
+    }
   }
   return audit;
 }
@@ -72,17 +77,29 @@ export async function auditDossiers(system: System, dossierIds: string[], expect
 export interface EmailAudit {
   messages: number;
   distinctKeys: number;
+  /** Keys delivered more than once (SMTP deliveries, counted raw). */
   duplicates: string[];
+  /** Keys whose copies differ (Message-ID, subject or text): two different messages for one purpose. */
+  differingCopies: string[];
 }
 
-/** E-mails by their idempotency key (header X-Candidature-Key): each should arrive once. */
+/**
+ * E-mails by their idempotency key (header X-Candidature-Key): each should
+ * arrive once. A copy resent after a worker died between the relay's 250 and
+ * our record carries the same Message-ID (mail clients show it once); a copy
+ * that differs would be a second message, which must never happen.
+ */
 export function auditEmails(emails: CaughtEmail[]): EmailAudit {
-  const byKey = new Map<string, number>();
-  for (const email of emails) {
-    const key = keyOf(email);
-    byKey.set(key, (byKey.get(key) ?? 0) + 1);
-  }
-  return { messages: emails.length, distinctKeys: byKey.size, duplicates: [...byKey].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`) };
+  const byKey = new Map<string, CaughtEmail[]>();
+  for (const email of emails) byKey.set(keyOf(email), [...(byKey.get(keyOf(email)) ?? []), email]);
+  const fingerprint = (email: CaughtEmail) => JSON.stringify([email.headers.get('message-id'), email.subject, email.text, email.to]);
+  const repeated = [...byKey].filter(([, copies]) => copies.length > 1);
+  return {
+    messages: emails.length,
+    distinctKeys: byKey.size,
+    duplicates: repeated.map(([key, copies]) => `${key} ×${copies.length}`),
+    differingCopies: repeated.filter(([, copies]) => new Set(copies.map(fingerprint)).size > 1).map(([key]) => key),
+  };
 }
 
 const keyOf = (email: CaughtEmail) => String(email.headers.get('x-candidature-key') ?? '');

@@ -163,7 +163,8 @@ export async function startSystem(options: { apiEnv?: Record<string, string>; wo
   };
   const worker = nodeService('worker', 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, 'worker.log'), (out) => out.includes('worker: polling'));
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const api = nodeService('api', 'api/server.ts', { ...env, ...options.apiEnv }, join(dir, 'api.log'));
+  // The API logs at info: its log (kept with KEEP_FAULT_LOGS=1) tells what each request did.
+  const api = nodeService('api', 'api/server.ts', { ...env, LOG_LEVEL: 'info', ...options.apiEnv }, join(dir, 'api.log'));
   await worker.start();
   await api.start();
   await waitForHttp(`${apiUrl}/health`);
