@@ -39,6 +39,7 @@ export interface AppDependencies {
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDependencies;
+    routeTable: { method: string; url: string }[];
   }
 }
 
@@ -57,6 +58,12 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
+  // Every route as registered (tests check the OpenAPI document leaves none out).
+  const routeTable: { method: string; url: string }[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
   registerErrorHandling(app);
   registerOriginCheck(app, deps.config.PUBLIC_BASE_URL);
 

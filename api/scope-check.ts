@@ -4,10 +4,10 @@ import { findReadableDossier, readerOf } from './services/dossiers.js';
 import { selectionInScope } from './services/office.js';
 
 /**
- * Who may touch what, checked before a request's body is validated or read:
- * a dossier the account may not see, or (for staff) a selection outside its
- * trainings, is a 404 exactly like one that does not exist, so a probe learns
- * nothing from a 400 about the body. Runs after the route's own role check
+ * Who may touch what, checked before a request's body is validated (and
+ * before a multipart body is read): a dossier the account may not see, or
+ * (for staff) a selection outside its trainings, is a 404 exactly like one
+ * that does not exist, so a probe learns nothing from a 400 about the body. Runs after the route's own role check
  * (onRequest); the services check again where they load the record.
  */
 export function registerScopeCheck(app: FastifyInstance): void {

@@ -22,7 +22,17 @@ class UnsupportedFileType extends Error {}
 class FileTypeMismatch extends Error {}
 
 /** What a name's extension says the bytes must be; a name without one says nothing. */
-const EXTENSION_TYPES: Record<string, AcceptedType> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
+const EXTENSION_TYPES: Record<string, AcceptedType> = {
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  // Other JPEG spellings: Chrome on Windows saves many photos as .jfif.
+  jpe: 'image/jpeg',
+  jfif: 'image/jpeg',
+  pjpeg: 'image/jpeg',
+  pjp: 'image/jpeg',
+};
 /** Declared types browsers send for the accepted files, old spellings included. */
 const DECLARED_TYPES: Record<string, AcceptedType> = {
   'application/pdf': 'application/pdf',
@@ -34,7 +44,7 @@ const DECLARED_TYPES: Record<string, AcceptedType> = {
   'image/pjpeg': 'image/jpeg',
 };
 /** Sent for any file the browser does not know: no claim about the content. */
-const UNDECLARED = new Set(['', 'application/octet-stream']);
+const UNDECLARED = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/x-download', 'application/force-download']);
 
 /**
  * The type the name and the declared type claim, if any; `null` when one of
@@ -42,7 +52,8 @@ const UNDECLARED = new Set(['', 'application/octet-stream']);
  */
 export function claimedFileType(filename: string, declared: string | undefined): AcceptedType | undefined | null {
   let claimed: AcceptedType | undefined;
-  const extension = /\.([a-z0-9]{1,5})$/i.exec(filename)?.[1]?.toLowerCase();
+  // An extension starts with a letter: "Relevé 12.03.2024" has none.
+  const extension = /\.([a-z][a-z0-9]{0,4})$/i.exec(filename)?.[1]?.toLowerCase();
   if (extension !== undefined) {
     claimed = EXTENSION_TYPES[extension];
     if (!claimed) return null;
@@ -113,9 +124,18 @@ function withStatus(error: unknown): Error | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? (error as Error) : undefined;
 }
 
-/** A name a person could have given the file: no path, no control character, not empty, not huge. */
-export function isAcceptableFilename(name: string): boolean {
-  return name.trim().length > 0 && name.length <= 255 && !/[\\/\u0000-\u001f\u007f]/.test(name);
+/**
+ * The name as kept: trimmed of the spaces and dots Windows drops at the end
+ * anyway (so "cv.exe. " is judged as "cv.exe"); `undefined` when it is not a
+ * name a person could have given a file: missing, only dots, a path, a
+ * control character, or over 255 characters.
+ */
+export function acceptableFilename(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const normalized = name.trim().replace(/[. ]+$/, '');
+  if (normalized.length === 0 || normalized.length > 255) return undefined;
+  if (/[\\/\u0000-\u001f\u007f]/.test(normalized) || /^\.+$/.test(normalized)) return undefined;
+  return normalized;
 }
 
 /**
@@ -130,6 +150,26 @@ export async function receiveUpload(
   files: FileStore,
   options: { maxBytes: number; metadata: Record<string, unknown> },
 ): Promise<FileRef> {
+  try {
+    return await readUpload(request, files, options);
+  } catch (error) {
+    const refusal = error instanceof AppError ? error : withStatus(error);
+    if (!refusal) throw error;
+    // Refused before the body was read to its end: the parser stopped reading, and a client still
+    // sending would never see the answer. Discard the rest, and close the connection after answering.
+    request.raw.unpipe();
+    request.raw.resume();
+    const appError =
+      refusal instanceof AppError
+        ? refusal
+        : (refusal as { statusCode?: number }).statusCode === 413
+          ? uploadErrors.tooLarge(options.maxBytes)
+          : uploadErrors.malformed();
+    throw new AppError(appError.code, appError.message, appError.details, { ...appError.headers, connection: 'close' });
+  }
+}
+
+async function readUpload(request: FastifyRequest, files: FileStore, options: { maxBytes: number; metadata: Record<string, unknown> }): Promise<FileRef> {
   if (!request.isMultipart()) throw uploadErrors.notMultipart();
   // `throwFileSizeLimit` is read by parts() too (the plugin's index.js), though its types list it for file() only.
   // `preservePath`: busboy would otherwise cut "../../x.pdf" to "x.pdf" silently; such a name is refused instead.
@@ -155,8 +195,9 @@ export async function receiveUpload(
     part.file.resume(); // drain what is left, so the request can end
     return error;
   };
-  if (!isAcceptableFilename(part.filename)) throw refuse(uploadErrors.badFilename());
-  const claimed = claimedFileType(part.filename, part.mimetype);
+  const filename = acceptableFilename(part.filename);
+  if (filename === undefined) throw refuse(uploadErrors.badFilename());
+  const claimed = claimedFileType(filename, part.mimetype);
   if (claimed === null) throw refuse(uploadErrors.unsupportedType());
 
   let requestError: unknown;
@@ -164,7 +205,7 @@ export async function receiveUpload(
   const gate = new FileTypeGate(claimed);
   let stored;
   try {
-    stored = await files.save(part.file, { filename: part.filename.trim(), contentType: 'application/octet-stream', metadata: options.metadata }, [gate]);
+    stored = await files.save(part.file, { filename, contentType: 'application/octet-stream', metadata: options.metadata }, [gate]);
   } catch (error) {
     part.file.resume();
     if (error instanceof UnsupportedFileType) throw uploadErrors.unsupportedType();

@@ -83,8 +83,11 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
     },
     async deleteStrayChunks(before) {
       const chunks = db.collection(`${bucketName}.chunks`);
-      // An upload's id is an ObjectId made when it started: its time says how old the chunks are.
-      const ids: InstanceType<typeof ObjectId>[] = await chunks.distinct('files_id', { files_id: { $lt: ObjectId.createFromTime(Math.floor(before.getTime() / 1000)) } });
+      // An upload's id is an ObjectId made when it started: its time says how old the chunks are. Only the
+      // week before `before` is looked at (the purge runs hourly), so the work does not grow with all uploads ever.
+      const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+      const window = { $gte: ObjectId.createFromTime(seconds(before) - 7 * 24 * 3600), $lt: ObjectId.createFromTime(seconds(before)) };
+      const ids: InstanceType<typeof ObjectId>[] = await chunks.distinct('files_id', { files_id: window });
       if (ids.length === 0) return 0;
       const complete = await db.collection(`${bucketName}.files`).find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
       const known = new Set(complete.map((doc) => String(doc._id)));

@@ -110,6 +110,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   /** Streams the file in, then hands it to the workflow; a refused file is deleted again. */
   const upload: UploadRunner = async (request, dossierId, target) => {
     const candidateId = candidateOf(request);
+    const updateId = updateIdOf(request); // a bad key is refused before the file is streamed in
     await assertCandidateCanUpload(deps, dossierId, candidateId);
     const file = await receiveUpload(request, files, {
       maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024,
@@ -119,7 +120,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       // A retried request (same Idempotency-Key) gets the first attempt's outcome, and its own copy is not used.
       // That copy is left to the purge, which deletes only what the stored dossier does not refer to: deciding
       // here from the answer alone is a bet on which attempt Temporal applied.
-      return await runCandidateStep(deps, dossierId, candidateId, dossierUpdate(attachFileUpdate, { target, file }), updateIdOf(request));
+      return await runCandidateStep(deps, dossierId, candidateId, dossierUpdate(attachFileUpdate, { target, file }), updateId);
     } catch (error) {
       // Only a clear refusal proves the dossier will not use the file. After a timeout the Update may
       // still land, so the file stays; the purge Schedule removes it later if no dossier refers to it.

@@ -199,7 +199,8 @@ export async function exportSelectionCsv(models: Pick<Models, 'Selection' | 'Dos
 /** Names inside the ZIP: the step and the file's own name, unique, with no path parts. */
 export function zipEntries(state: DossierState): { fileId: string; name: string }[] {
   const used = new Set<string>();
-  const clean = (text: string) => text.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_');
+  // Names are checked at upload; this also keeps older or odd ones ("..", a path) from breaking the archive.
+  const clean = (text: string) => text.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+$/, '_') || '_';
   const entries: { fileId: string; name: string }[] = [];
   const add = (folder: string, file: { fileId: string; filename: string }) => {
     let name = `${folder}/${clean(file.filename)}`;

@@ -66,9 +66,13 @@ describe('expired records and e-mail outages', () => {
     const { ObjectId } = mongoose.mongo;
     const strayId = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 25 * 3600);
     const inProgressId = new ObjectId();
+    // And a complete file as old (a selection's form: no dossier): its chunks stay.
+    const oldCompleteId = ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 26 * 3600);
+    await stack.database.connection.db!.collection('files.files').insertOne({ _id: oldCompleteId, length: 20, chunkSize: 261120, uploadDate: new Date(), filename: 'form.pdf', metadata: {} });
     await chunks.insertMany([
       { files_id: strayId, n: 0, data: Buffer.from('%PDF-1.4 stray') },
       { files_id: inProgressId, n: 0, data: Buffer.from('%PDF-1.4 in progress') },
+      { files_id: oldCompleteId, n: 0, data: Buffer.from('%PDF-1.4 old form') },
     ]);
 
     const scheduleId = `purge-${randomUUID()}`;
@@ -87,6 +91,7 @@ describe('expired records and e-mail outages', () => {
       expect(await files.find(fresh.id)).not.toBeNull();
       await eventually(async () => (await chunks.countDocuments({ files_id: strayId })) === 0);
       expect(await chunks.countDocuments({ files_id: inProgressId })).toBe(1);
+      expect(await chunks.countDocuments({ files_id: oldCompleteId })).toBe(1);
     } finally {
       await schedule.delete();
     }

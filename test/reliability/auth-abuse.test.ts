@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../accounts/accounts.js';
+import { defaultRateRules } from '../../api/rate-rules.js';
 import { STRONG_PASSWORD } from '../support/accounts.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { report } from './support/report.js';
@@ -9,7 +10,11 @@ const figures: Record<string, unknown> = {};
 describe('authentication abuse', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack();
+    // The default limits, in windows ten years long: counters are aligned on the window, and a
+    // 15-minute or hourly boundary in the middle of a test would reset them.
+    const decade = 10 * 365 * 24 * 3_600_000;
+    const rules = Object.fromEntries(Object.entries(defaultRateRules).map(([key, rule]) => [key, { ...rule, windowMs: decade }]));
+    stack = await startTestStack({ rateRules: rules });
     await createAccount(stack.database.models, { identifier: 'victime', email: 'victime@example.org', firstName: 'V', lastName: 'M', password: STRONG_PASSWORD, role: 'candidate' });
   });
   afterAll(async () => {

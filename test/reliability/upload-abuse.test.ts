@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
 import { dossierPath } from '../support/dossiers.js';
-import { samplePdf, samplePng } from '../support/files.js';
+import { sampleJpeg, samplePdf, samplePng } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { eventually, startTestStack, type TestStack } from '../support/stack.js';
 import { report } from './support/report.js';
@@ -66,6 +66,9 @@ describe('upload abuse: a clean 4xx each time, and nothing left in GridFS', () =
     { name: 'name with control characters', body: () => multipart([pdf('cv\u0007\t.pdf')]), status: [400] },
     { name: 'name with a raw line break (broken header)', body: () => multipart([pdf('cv\r\n.pdf')]), status: [400, 415] },
     { name: 'empty name', body: () => multipart([pdf('')]), status: [400] },
+    { name: 'no filename at all (a file part without filename=)', body: () => multipart([{ name: 'file', contentType: 'application/octet-stream', data: samplePdf() }]), status: [400] },
+    { name: 'name made of dots', body: () => multipart([pdf('..', 'application/octet-stream')]), status: [400] },
+    { name: 'PDF bytes named "cv.exe. " (trailing dot and space)', body: () => multipart([pdf('cv.exe. ', 'application/octet-stream')]), status: [415] },
     { name: 'name over 255 characters', body: () => multipart([pdf(`${'a'.repeat(300)}.pdf`)]), status: [400] },
     { name: 'truncated body', body: () => ({ ...multipart([pdf()]), payload: multipart([{ ...pdf(), data: Buffer.concat([samplePdf(), Buffer.alloc(300_000, 0x20)]) }]).payload.subarray(0, 200_000) }), status: [400] },
     { name: 'no boundary', body: () => ({ payload: Buffer.from('just bytes'), contentType: 'multipart/form-data' }), status: [400] },
@@ -107,6 +110,31 @@ describe('upload abuse: a clean 4xx each time, and nothing left in GridFS', () =
     tried['client gone mid-upload (3 cut points)'] = 0;
     const dossier = await stack.app.inject({ method: 'GET', url: base, headers: user.headers });
     expect(dossier.json().documents.cv).toBeUndefined();
+  });
+
+  it('answers a large body refused at its first bytes, reading (and dropping) the rest', async () => {
+    const before = await gridFsCounts();
+    const address = await stack.app.listen({ host: '127.0.0.1', port: 0 }).catch(() => `http://127.0.0.1:${(stack.app.server.address() as { port: number }).port}`);
+    for (const [filename, bytes] of [['..', samplePdf()], ['cv.pdf', Buffer.from('MZ not a pdf')]] as const) {
+      const { payload, contentType } = multipart([{ ...pdf(filename), data: Buffer.concat([bytes, Buffer.alloc(900_000, 0x20)]) }]);
+      const response = await fetch(`${address}${base}/documents/cv`, { method: 'PUT', headers: { ...user.headers, 'content-type': contentType }, body: payload });
+      expect([400, 415]).toContain(response.status);
+      expect(((await response.json()) as { code: string }).code).toMatch(/VALIDATION_FAILED|UNSUPPORTED_MEDIA_TYPE/);
+    }
+    expect(await gridFsCounts()).toEqual(before);
+  });
+
+  it('takes the names and types browsers really send', async () => {
+    for (const [filename, contentType, bytes] of [
+      ['photo.jfif', 'image/jpeg', sampleJpeg()],
+      ['IMAGE.JPEG', 'image/pjpeg', sampleJpeg()],
+      ['Relevé 12.03.2024', 'application/pdf', samplePdf()],
+      ['scan', 'binary/octet-stream', samplePng()],
+    ] as const) {
+      const { payload, contentType: type } = multipart([{ name: 'file', filename, contentType, data: bytes }]);
+      const response = await stack.app.inject({ method: 'PUT', url: `${base}/documents/cv`, headers: { ...user.headers, 'content-type': type }, payload });
+      expect(response.statusCode, `${filename}: ${response.body}`).toBe(200);
+    }
   });
 
   it('still takes a good file afterwards', async () => {
