@@ -6,6 +6,7 @@ import { createFileStore } from '../../db/files.js';
 import { documentRequirementsSchema } from '../../domain/dossier.js';
 import { authOf, requireStaff } from '../auth.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
+import { updateIdOf } from '../idempotency.js';
 import { dossierServiceDeps, findReadableDossier, readerOf } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
@@ -167,7 +168,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...staffErrors },
       },
     },
-    async (request) => decide(dossierDeps(), request.params.dossierId, authOf(request), request.body),
+    async (request) => decide(dossierDeps(), request.params.dossierId, authOf(request), request.body, updateIdOf(request)),
   );
 
   app.get(
@@ -219,7 +220,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...staffErrors },
       },
     },
-    async (request) => reviewDocument(dossierDeps(), request.params.dossierId, authOf(request), request.body),
+    async (request) => reviewDocument(dossierDeps(), request.params.dossierId, authOf(request), request.body, updateIdOf(request)),
   );
 
   app.post(
@@ -235,7 +236,8 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...staffErrors },
       },
     },
-    async (request) => extendCandidateDeadline(dossierDeps(), request.params.dossierId, authOf(request), new Date(request.body.deadline).toISOString()),
+    async (request) =>
+      extendCandidateDeadline(dossierDeps(), request.params.dossierId, authOf(request), new Date(request.body.deadline).toISOString(), updateIdOf(request)),
   );
 
   app.post(

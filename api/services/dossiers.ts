@@ -216,11 +216,11 @@ export async function runCandidateStep(
 }
 
 /** An office action on a dossier (already checked readable): an ended dossier's workflow is closed, so 409. */
-export async function runDossierUpdate(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall): Promise<DossierView> {
+export async function runDossierUpdate(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall, updateId?: string): Promise<DossierView> {
   const record = await deps.models.Dossier.findById(dossierId).lean();
   const status = (record?.state as DossierState | undefined)?.status;
   if (status && FINAL_STATUSES.includes(status)) throw new AppError('ILLEGAL_TRANSITION', lockedMessage(status));
-  return viewDossier(await updateDossier(deps, dossierId, call));
+  return viewDossier(await updateDossier(deps, dossierId, call, updateId));
 }
 
 function assertNotEnded(state: DossierState): void {

@@ -90,23 +90,24 @@ export type Decision =
   | { decision: 'reject'; reason: string };
 
 /** Validate, ask for changes or reject: one Update on the dossier's workflow, recorded with who and when. */
-export async function decide(deps: DossierServiceDeps, dossierId: string, auth: AuthContext, decision: Decision): Promise<DossierView> {
+export async function decide(deps: DossierServiceDeps, dossierId: string, auth: AuthContext, decision: Decision, updateId?: string): Promise<DossierView> {
   const state = await findReadableDossier(deps, dossierId, readerOf(auth));
   const by = actorOf(auth);
   switch (decision.decision) {
     case 'validate': {
       const selection = await deps.models.Selection.findById(state.selectionId).lean();
       const paymentTerms = selection?.paymentTerms ?? '';
-      return runDossierUpdate(deps, dossierId, dossierUpdate(validateUpdate, { by, paymentTerms }));
+      return runDossierUpdate(deps, dossierId, dossierUpdate(validateUpdate, { by, paymentTerms }), updateId);
     }
     case 'requestChanges':
       return runDossierUpdate(
         deps,
         dossierId,
         dossierUpdate(requestChangesUpdate, { by, comment: decision.comment, items: decision.items, ...(decision.respondBy ? { respondBy: decision.respondBy } : {}) }),
+        updateId,
       );
     case 'reject':
-      return runDossierUpdate(deps, dossierId, dossierUpdate(rejectUpdate, { by, reason: decision.reason }));
+      return runDossierUpdate(deps, dossierId, dossierUpdate(rejectUpdate, { by, reason: decision.reason }), updateId);
   }
 }
 
@@ -116,15 +117,22 @@ export async function reviewDocument(
   dossierId: string,
   auth: AuthContext,
   review: { fileId: string; verdict: 'accepted' | 'refused'; comment?: string },
+  updateId?: string,
 ): Promise<DossierView> {
   await findReadableDossier(deps, dossierId, readerOf(auth));
-  return runDossierUpdate(deps, dossierId, dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }));
+  return runDossierUpdate(deps, dossierId, dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }), updateId);
 }
 
 /** One candidate's own deadline, moved later. */
-export async function extendCandidateDeadline(deps: DossierServiceDeps, dossierId: string, auth: AuthContext, deadline: string): Promise<DossierView> {
+export async function extendCandidateDeadline(
+  deps: DossierServiceDeps,
+  dossierId: string,
+  auth: AuthContext,
+  deadline: string,
+  updateId?: string,
+): Promise<DossierView> {
   await findReadableDossier(deps, dossierId, readerOf(auth));
-  return runDossierUpdate(deps, dossierId, dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }));
+  return runDossierUpdate(deps, dossierId, dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }), updateId);
 }
 
 const CSV_COLUMNS = [
