@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
-import { auditDossiers, auditEmails, waitForEmails } from '../support/invariants.js';
-import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, officeValidates, Tally } from '../support/journey.js';
+import { validateAndAudit } from '../support/invariants.js';
+import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
 
@@ -36,11 +36,7 @@ it('loses nothing when the API process is killed (kill -9) in the middle of conc
   };
   const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, candidate.token, tally), selectionId, n, onStep)));
   const downMs = await crash!;
-  const officeClient = apiClient(system.apiUrl, office.token, tally);
-  await inParallel(dossierIds, 5, (dossierId) => officeValidates(officeClient, dossierId));
-  await waitForEmails(system, dossierIds.flatMap((id) => [`${id}:opened`, `${id}:submitted:`, `${id}:validated`]), 120_000);
-  const dossiers = await auditDossiers(system, dossierIds, 'VALIDATED');
-  const emails = auditEmails(system.emails);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, office.token, tally), dossierIds, 180_000);
 
   await report('api-crash', {
     journeys: JOURNEYS,
@@ -49,7 +45,7 @@ it('loses nothing when the API process is killed (kill -9) in the middle of conc
     networkErrors: tally.networkErrors,
     retries: tally.retries,
     emails,
-    dossiers: { ...dossiers, recordMismatches: dossiers.recordMismatches.length, stepCountErrors: dossiers.stepCountErrors.length },
+    dossiers: summary,
   });
   expect(tally.networkErrors).toBeGreaterThan(0); // the crash did cut requests off
   expect(tally.serverErrors).toBe(0);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
-import { auditDossiers, auditEmails, waitForEmails } from '../support/invariants.js';
-import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, officeValidates, Tally } from '../support/journey.js';
+import { validateAndAudit } from '../support/invariants.js';
+import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
 
@@ -54,11 +54,7 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
 
   const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, candidate.token, tally), selectionId, n, onStep)));
   const during = await outage!;
-  const officeClient = apiClient(system.apiUrl, office.token, tally);
-  await inParallel(dossierIds, 5, (dossierId) => officeValidates(officeClient, dossierId));
-  await waitForEmails(system, dossierIds.flatMap((id) => [`${id}:opened`, `${id}:submitted:`, `${id}:validated`]), 180_000);
-  const dossiers = await auditDossiers(system, dossierIds, 'VALIDATED');
-  const emails = auditEmails(system.emails);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, office.token, tally), dossierIds, 180_000);
 
   await report('database-outage', {
     journeys: JOURNEYS,
@@ -68,7 +64,7 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
     answers: Object.fromEntries(tally.statuses),
     retries: tally.retries,
     emails,
-    dossiers: { ...dossiers, recordMismatches: dossiers.recordMismatches.length, stepCountErrors: dossiers.stepCountErrors.length },
+    dossiers: summary,
   });
   expect(Object.keys(during.probes).every((key) => key.endsWith(' 503'))).toBe(true);
   expect(tally.serverErrors).toBe(0);

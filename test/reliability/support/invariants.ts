@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { CaughtEmail } from '../../../dev/mail-catcher.js';
 import { filesOf } from '../../../domain/dossier.js';
 import { type DossierState, getDossierQuery } from '../../../workflows/dossier/contract.js';
-import { waitUntil } from './journey.js';
+import { type ApiClient, inParallel, officeValidates, waitUntil } from './journey.js';
 import type { System } from './system.js';
 
 /** The dossier as its workflow holds it: its result once ended, else a query. */
@@ -125,4 +125,19 @@ export async function waitForEmails(system: System, expected: string[], timeoutM
         `pending activities ${JSON.stringify(description.raw.pendingActivities)}`,
     );
   }
+}
+
+/**
+ * The end of a fault scenario: the office validates every dossier (retrying as
+ * a client would), the three e-mails of each arrive, then the dossiers and the
+ * e-mails are audited.
+ */
+export async function validateAndAudit(system: System, office: ApiClient, dossierIds: string[], emailTimeoutMs = 120_000) {
+  await inParallel(dossierIds, 5, (dossierId) => officeValidates(office, dossierId));
+  await waitForEmails(system, dossierIds.flatMap((id) => [`${id}:opened`, `${id}:submitted:`, `${id}:validated`]), emailTimeoutMs);
+  await new Promise((resolve) => setTimeout(resolve, 3_000)); // room for a late duplicate to show up
+  const dossiers = await auditDossiers(system, dossierIds, 'VALIDATED');
+  const emails = auditEmails(system.emails);
+  const summary = { ...dossiers, recordMismatches: dossiers.recordMismatches.length, stepCountErrors: dossiers.stepCountErrors.length };
+  return { dossiers, emails, summary };
 }
