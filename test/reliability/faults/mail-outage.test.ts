@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { auditEmails, waitForEmails } from '../support/invariants.js';
-import { apiClient, candidateJourney, inParallel, Tally, waitUntil } from '../support/journey.js';
+import { eventually } from '../../support/eventually.js';
+import { apiClient, candidateJourney, inParallel, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
 
@@ -63,7 +64,7 @@ it('keeps the API answering while the SMTP relay is down, then refusing (451), a
   const dossierIds = [...down, ...deferred];
   const expected = [...reference, ...dossierIds].flatMap((id) => [`${id}:opened`, `${id}:submitted:`]);
   await waitForEmails(system, expected, 240_000);
-  await waitUntil(() => system.emails.filter((email) => email.to.some((to) => to.startsWith('outage-'))).length >= 4, 120_000, 'sign-up e-mails');
+  await eventually(async () => system.emails.filter((email) => email.to.some((to) => to.startsWith('outage-'))).length >= 4, 120_000);
   const deliveredAfterMs = Date.now() - recovered;
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const emails = auditEmails(system.emails);

@@ -4,7 +4,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { CaughtEmail } from '../../../dev/mail-catcher.js';
 import { filesOf } from '../../../domain/dossier.js';
 import { type DossierState, getDossierQuery } from '../../../workflows/dossier/contract.js';
-import { type ApiClient, inParallel, officeValidates, waitUntil } from './journey.js';
+import { eventually } from '../../support/eventually.js';
+import { type ApiClient, inParallel, officeValidates } from './journey.js';
 import type { System } from './system.js';
 
 /** The dossier as its workflow holds it: its result once ended, else a query. */
@@ -115,7 +116,7 @@ export async function waitForEmails(system: System, expected: string[], timeoutM
     return expected.filter((wanted) => !keys.some((key) => (wanted.endsWith(':') ? key.startsWith(wanted) : key === wanted)));
   };
   try {
-    await waitUntil(() => missing().length === 0, timeoutMs, 'all e-mails delivered');
+    await eventually(async () => missing().length === 0, timeoutMs);
   } catch (error) {
     const absent = missing();
     const dossierId = absent[0]!.split(':').slice(0, 3).join(':');

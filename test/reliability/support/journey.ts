@@ -136,12 +136,3 @@ export async function inParallel<T, R>(items: T[], concurrency: number, task: (i
   );
   return results;
 }
-
-/** Polls `check` until it holds. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await delay(250);
-  }
-}
