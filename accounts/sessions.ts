@@ -37,8 +37,9 @@ export async function createSession(
 /** The session's account, or null when the token is unknown, expired or its account gone. */
 export async function resolveSession(models: SessionModels, token: string, policy: SessionPolicy, now = new Date()) {
   const sessionId = hashToken(token);
-  const session = await models.Session.findOne({ _id: sessionId, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } }).lean();
-  if (!session) return null;
+  // By _id alone, dates checked here: FerretDB scans the whole collection for any other filter (db/models.ts).
+  const session = await models.Session.findById(sessionId).lean();
+  if (!session || session.expiresAt <= now || session.absoluteExpiresAt <= now) return null;
   const account = await models.Account.findById(session.accountId).lean();
   // A log-in that raced a password change may have written its session after the purge: refuse it here.
   if (!account || (account.credentialsVersion ?? 0) !== session.credentialsVersion) return null;

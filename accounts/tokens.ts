@@ -35,13 +35,19 @@ export async function issueAccountToken(models: TokenModels, input: IssueTokenIn
   return token;
 }
 
+/** The token's record if it is for one of `purposes` and not expired; read by _id alone (FerretDB, see db/models.ts). */
+export async function findLiveAccountToken(models: TokenModels, token: string, purposes: AccountTokenPurpose[], now = new Date()) {
+  const found = await models.AccountToken.findById(hashToken(token)).lean();
+  return found && purposes.includes(found.purpose) && found.expiresAt > now ? found : null;
+}
+
 /**
  * Takes the token out: it works once, and never after it expires. The delete
  * decides, not the read: of parallel uses only the one whose deleteOne removed
  * the document wins (FerretDB v1's findOneAndDelete let two of twelve win).
  */
 export async function consumeAccountToken(models: TokenModels, token: string, purposes: AccountTokenPurpose[], now = new Date()) {
-  const found = await models.AccountToken.findOne({ _id: hashToken(token), purpose: { $in: purposes }, expiresAt: { $gt: now } }).lean();
+  const found = await findLiveAccountToken(models, token, purposes, now);
   if (!found) return null;
   const { deletedCount } = await models.AccountToken.deleteOne({ _id: found._id });
   return deletedCount === 1 ? found : null;

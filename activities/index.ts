@@ -27,17 +27,12 @@ export interface SendEmailInput {
   template: EmailTemplate;
 }
 
-const DUPLICATE_KEY = 11000;
 /**
  * An upload its dossier does not refer to after this long is an orphan. An
  * Update takes seconds, but one sent while no worker runs waits for the worker:
  * a day leaves room for any outage before a file is judged unused.
  */
 const ORPHAN_AFTER_MS = 24 * 60 * 60_000;
-
-function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
-}
 
 /** Front-end pages the e-mailed links open; they post the token back to the API. */
 export const frontEndPaths = {
@@ -128,29 +123,30 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
 
   return {
     async storeDossier(dossier: DossierState): Promise<void> {
-      try {
-        // Matches only an older revision: a retried, stale write finds a newer
-        // document, fails to insert a duplicate _id, and is dropped below.
-        // (The workflow also stores one revision at a time, in order.)
-        await models.Dossier.updateOne(
-          { _id: dossier.dossierId, revision: { $lte: dossier.revision } },
-          {
-            $set: {
-              selectionId: dossier.selectionId,
-              candidate: dossier.candidate,
-              status: dossier.status,
-              closesAt: new Date(dossier.closesAt),
-              revision: dossier.revision,
-              missingCount: missingItems(dossier).length,
-              ...(dossier.submittedAt ? { submittedAt: new Date(dossier.submittedAt) } : {}),
-              state: dossier,
-            },
+      // Only ever forward: a retried attempt of an older revision finds a newer
+      // record and leaves it. The check reads by _id alone (a filter on
+      // `revision` too would scan the collection on FerretDB, see db/models.ts);
+      // the workflow stores one revision at a time, in order, so a newer store
+      // can land between this read and the write only if this attempt outlived
+      // its 30 s timeout there and the retry and the next store completed meanwhile.
+      const stored = await models.Dossier.findById(dossier.dossierId, { revision: 1 }).lean();
+      if (stored && stored.revision > dossier.revision) return;
+      await models.Dossier.updateOne(
+        { _id: dossier.dossierId },
+        {
+          $set: {
+            selectionId: dossier.selectionId,
+            candidate: dossier.candidate,
+            status: dossier.status,
+            closesAt: new Date(dossier.closesAt),
+            revision: dossier.revision,
+            missingCount: missingItems(dossier).length,
+            ...(dossier.submittedAt ? { submittedAt: new Date(dossier.submittedAt) } : {}),
+            state: dossier,
           },
-          { upsert: true },
-        );
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+        },
+        { upsert: true },
+      );
     },
 
     /** Files replaced or removed from a dossier; a file already gone counts as deleted. */

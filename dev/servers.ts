@@ -10,6 +10,8 @@ export interface RunningServer {
   name: string;
   /** Address clients use: host:port for Temporal, a URI for the database. */
   address: string;
+  /** Its process id (benchmarks read its CPU time and memory). */
+  pid: number | undefined;
   stop(): Promise<void>;
   /** Ends it at once with SIGKILL, as a crash would (fault tests). */
   kill(): Promise<void>;
@@ -127,7 +129,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     },
     60_000,
   );
-  return { name: 'temporal', address, stop: () => managed.stop(), kill: () => managed.kill() };
+  return { name: 'temporal', address, pid: managed.child.pid, stop: () => managed.stop(), kill: () => managed.kill() };
 }
 
 export interface FerretDbOptions {
@@ -149,5 +151,5 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningSe
     if (chunk.toString().includes('ferretdb ready')) ready = true;
   });
   await waitUntilReady('FerretDB', managed, options.logFile, async () => ready, 30_000);
-  return { name: 'database', address: `mongodb://127.0.0.1:${options.port}/`, stop: () => managed.stop(), kill: () => managed.kill() };
+  return { name: 'database', address: `mongodb://127.0.0.1:${options.port}/`, pid: managed.child.pid, stop: () => managed.stop(), kill: () => managed.kill() };
 }

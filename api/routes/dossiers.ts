@@ -1,3 +1,4 @@
+import { readableDossierOf } from '../scope-check.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -37,10 +38,8 @@ import {
   dossierUpdate,
   type DossierUpdateCall,
   type DossierView,
-  findReadableDossier,
   listCandidateDossiers,
   openDossier,
-  readerOf,
   runCandidateStep,
   viewDossier,
 } from '../services/dossiers.js';
@@ -105,13 +104,14 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   const files = createFileStore(database.connection);
   const deps = dossierServiceDeps(app);
   const candidateOf = (request: FastifyRequest) => authOf(request).account._id;
-  const step: StepRunner = (request, dossierId, call) => runCandidateStep(deps, dossierId, candidateOf(request), call, updateIdOf(request));
+  const step: StepRunner = async (request, dossierId, call) => runCandidateStep(deps, await readableDossierOf(request, dossierId), call, updateIdOf(request));
 
   /** Streams the file in, then hands it to the workflow; a refused file is deleted again. */
   const upload: UploadRunner = async (request, dossierId, target) => {
     const candidateId = candidateOf(request);
     const updateId = updateIdOf(request); // a bad key is refused before the file is streamed in
-    await assertCandidateCanUpload(deps, dossierId, candidateId);
+    const state = await readableDossierOf(request, dossierId);
+    assertCandidateCanUpload(state);
     const file = await receiveUpload(request, files, {
       maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024,
       metadata: { dossierId, candidateId, target },
@@ -120,7 +120,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       // A retried request (same Idempotency-Key) gets the first attempt's outcome, and its own copy is not used.
       // That copy is left to the purge, which deletes only what the stored dossier does not refer to: deciding
       // here from the answer alone is a bet on which attempt Temporal applied.
-      return await runCandidateStep(deps, dossierId, candidateId, dossierUpdate(attachFileUpdate, { target, file }), updateId);
+      return await runCandidateStep(deps, state, dossierUpdate(attachFileUpdate, { target, file }), updateId);
     } catch (error) {
       // Only a clear refusal proves the dossier will not use the file. After a timeout the Update may
       // still land, so the file stays; the purge Schedule removes it later if no dossier refers to it.
@@ -184,7 +184,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const auth = authOf(request);
-      const view = viewDossier(await findReadableDossier(deps, request.params.dossierId, readerOf(auth)));
+      const view = viewDossier(await readableDossierOf(request, request.params.dossierId));
       return auth.account.role === 'candidate' ? candidateView(view) : view;
     },
   );
@@ -304,7 +304,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const state = await findReadableDossier(deps, request.params.dossierId, readerOf(authOf(request)));
+      const state = await readableDossierOf(request, request.params.dossierId);
       const file = filesOf(state).find((f) => f.fileId === request.params.fileId);
       if (!file) throw new AppError('FILE_NOT_FOUND', "Ce fichier n'existe pas dans ce dossier.");
       return sendDownload(reply, file, files.openDownload(file.fileId));

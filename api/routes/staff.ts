@@ -1,3 +1,4 @@
+import { readableDossierOf } from '../scope-check.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
@@ -7,7 +8,7 @@ import { documentRequirementsSchema } from '../../domain/dossier.js';
 import { authOf, requireStaff } from '../auth.js';
 import { dossierIdSchema, dossierStatusSchema, errorSchema, idSchema, sessionSecurity } from '../schemas.js';
 import { updateIdOf } from '../idempotency.js';
-import { dossierServiceDeps, findReadableDossier, readerOf } from '../services/dossiers.js';
+import { dossierServiceDeps } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
@@ -168,7 +169,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...staffErrors },
       },
     },
-    async (request) => decide(dossierDeps(), request.params.dossierId, authOf(request), request.body, updateIdOf(request)),
+    async (request) => decide(dossierDeps(), await readableDossierOf(request, request.params.dossierId), authOf(request), request.body, updateIdOf(request)),
   );
 
   app.get(
@@ -185,7 +186,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const state = await findReadableDossier(dossierDeps(), request.params.dossierId, readerOf(authOf(request)));
+      const state = await readableDossierOf(request, request.params.dossierId);
       const files = createFileStore(app.deps.database.connection);
       const zip = new ZipFile();
       const output = zip.outputStream as Readable;
@@ -220,7 +221,8 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...staffErrors },
       },
     },
-    async (request) => reviewDocument(dossierDeps(), request.params.dossierId, authOf(request), request.body, updateIdOf(request)),
+    async (request) =>
+      reviewDocument(dossierDeps(), await readableDossierOf(request, request.params.dossierId), authOf(request), request.body, updateIdOf(request)),
   );
 
   app.post(
@@ -237,7 +239,7 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      extendCandidateDeadline(dossierDeps(), request.params.dossierId, authOf(request), new Date(request.body.deadline).toISOString(), updateIdOf(request)),
+      extendCandidateDeadline(dossierDeps(), await readableDossierOf(request, request.params.dossierId), authOf(request), new Date(request.body.deadline).toISOString(), updateIdOf(request)),
   );
 
   app.post(

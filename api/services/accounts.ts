@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AccountConflictError, createAccount, normalizeEmail, normalizeIdentifier } from '../../accounts/accounts.js';
 import { consumeRate, type RateDecision, type RateRule, refundRate } from '../../accounts/rate-limit.js';
 import { createSession, endAllSessions, endSession, type SessionPolicy } from '../../accounts/sessions.js';
-import { consumeAccountToken, revokeAccountTokens } from '../../accounts/tokens.js';
-import { hashToken } from '../../accounts/secrets.js';
+import { consumeAccountToken, findLiveAccountToken, revokeAccountTokens } from '../../accounts/tokens.js';
 import type { AccountRecord, Models } from '../../db/models.js';
 import { judgePassword } from '../../domain/password-policy.js';
 import { hashPassword, type PasswordCheck, passwordDecoyHash, verifyPassword } from '../../domain/password.js';
@@ -193,7 +192,7 @@ export async function requestPasswordReset(deps: AccountServiceDeps, identifier:
 export async function confirmPasswordReset(deps: AccountServiceDeps, token: string, newPassword: string, clientIp: string): Promise<void> {
   await limit(deps, deps.rateRules.tokenPerClient, clientIp);
   // Judge the password before spending the token, so a refused password leaves the link usable.
-  const pending = await deps.models.AccountToken.findOne({ _id: hashToken(token), purpose: 'resetPassword', expiresAt: { $gt: new Date() } }).lean();
+  const pending = await findLiveAccountToken(deps.models, token, ['resetPassword']);
   const account = pending ? await deps.models.Account.findById(pending.accountId).lean() : null;
   if (!account) throw errors.invalidToken();
   assertStrongPassword(newPassword, personalWords(account), 'body.newPassword');

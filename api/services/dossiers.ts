@@ -194,33 +194,25 @@ export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'mode
   return records.map((record) => candidateView(viewDossier(record.state as DossierState)));
 }
 
-/** A step of the candidate's own dossier, sent to its workflow as an Update. */
-export async function runCandidateStep(
-  deps: DossierServiceDeps,
-  dossierId: string,
-  candidateId: string,
-  call: DossierUpdateCall,
-  updateId?: string,
-): Promise<DossierView> {
-  const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
+/** A step of the candidate's own dossier (already found readable), sent to its workflow as an Update. */
+export async function runCandidateStep(deps: DossierServiceDeps, state: DossierState, call: DossierUpdateCall, updateId?: string): Promise<DossierView> {
   // An ended dossier's workflow is closed: answer from the record, as the workflow would have.
   assertNotEnded(state);
   try {
-    return candidateView(viewDossier(await updateDossier(deps, dossierId, call, updateId)));
+    return candidateView(viewDossier(await updateDossier(deps, state.dossierId, call, updateId)));
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'DOSSIER_NOT_FOUND') throw error;
     // It ended between the check and the Update.
-    assertNotEnded(await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] }));
+    const record = await deps.models.Dossier.findById(state.dossierId).lean();
+    if (record) assertNotEnded(record.state as DossierState);
     throw error;
   }
 }
 
-/** An office action on a dossier (already checked readable): an ended dossier's workflow is closed, so 409. */
-export async function runDossierUpdate(deps: DossierServiceDeps, dossierId: string, call: DossierUpdateCall, updateId?: string): Promise<DossierView> {
-  const record = await deps.models.Dossier.findById(dossierId).lean();
-  const status = (record?.state as DossierState | undefined)?.status;
-  if (status && FINAL_STATUSES.includes(status)) throw new AppError('ILLEGAL_TRANSITION', lockedMessage(status));
-  return viewDossier(await updateDossier(deps, dossierId, call, updateId));
+/** An office action on a dossier (already found readable): an ended dossier's workflow is closed, so 409. */
+export async function runDossierUpdate(deps: DossierServiceDeps, state: DossierState, call: DossierUpdateCall, updateId?: string): Promise<DossierView> {
+  if (FINAL_STATUSES.includes(state.status)) throw new AppError('ILLEGAL_TRANSITION', lockedMessage(state.status));
+  return viewDossier(await updateDossier(deps, state.dossierId, call, updateId));
 }
 
 function assertNotEnded(state: DossierState): void {
@@ -232,12 +224,10 @@ function assertNotEnded(state: DossierState): void {
  * Checked before an upload is streamed in, so a locked dossier does not
  * receive 10 MB for nothing. The workflow's validator still has the last word.
  */
-export async function assertCandidateCanUpload(deps: DossierServiceDeps, dossierId: string, candidateId: string): Promise<DossierState> {
-  const state = await findReadableDossier(deps, dossierId, { accountId: candidateId, role: 'candidate', trainingIds: [] });
+export function assertCandidateCanUpload(state: DossierState): void {
   assertNotEnded(state);
   if (!OPEN_STATUSES.includes(state.status)) throw new AppError('DOSSIER_LOCKED', lockedMessage(state.status));
   if (Date.now() >= Date.parse(effectiveDeadline(state))) {
     throw new AppError('REGISTRATION_CLOSED', 'Les inscriptions à cette sélection sont closes : le dossier ne peut plus être modifié.');
   }
-  return state;
 }

@@ -16,7 +16,7 @@ import {
 } from '../../workflows/dossier/contract.js';
 import type { AuthContext } from '../auth.js';
 import { errors } from '../errors.js';
-import { type DossierServiceDeps, dossierUpdate, findReadableDossier, readerOf, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
+import { type DossierServiceDeps, dossierUpdate, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
 
 /** The staff member as the audit trail names them. */
 export function actorOf(auth: AuthContext): Actor {
@@ -90,49 +90,46 @@ export type Decision =
   | { decision: 'reject'; reason: string };
 
 /** Validate, ask for changes or reject: one Update on the dossier's workflow, recorded with who and when. */
-export async function decide(deps: DossierServiceDeps, dossierId: string, auth: AuthContext, decision: Decision, updateId?: string): Promise<DossierView> {
-  const state = await findReadableDossier(deps, dossierId, readerOf(auth));
+export async function decide(deps: DossierServiceDeps, state: DossierState, auth: AuthContext, decision: Decision, updateId?: string): Promise<DossierView> {
   const by = actorOf(auth);
   switch (decision.decision) {
     case 'validate': {
       const selection = await deps.models.Selection.findById(state.selectionId).lean();
       const paymentTerms = selection?.paymentTerms ?? '';
-      return runDossierUpdate(deps, dossierId, dossierUpdate(validateUpdate, { by, paymentTerms }), updateId);
+      return runDossierUpdate(deps, state, dossierUpdate(validateUpdate, { by, paymentTerms }), updateId);
     }
     case 'requestChanges':
       return runDossierUpdate(
         deps,
-        dossierId,
+        state,
         dossierUpdate(requestChangesUpdate, { by, comment: decision.comment, items: decision.items, ...(decision.respondBy ? { respondBy: decision.respondBy } : {}) }),
         updateId,
       );
     case 'reject':
-      return runDossierUpdate(deps, dossierId, dossierUpdate(rejectUpdate, { by, reason: decision.reason }), updateId);
+      return runDossierUpdate(deps, state, dossierUpdate(rejectUpdate, { by, reason: decision.reason }), updateId);
   }
 }
 
 /** The office's verdict on one submitted file: accepted, or refused with a comment. */
 export async function reviewDocument(
   deps: DossierServiceDeps,
-  dossierId: string,
+  state: DossierState,
   auth: AuthContext,
   review: { fileId: string; verdict: 'accepted' | 'refused'; comment?: string },
   updateId?: string,
 ): Promise<DossierView> {
-  await findReadableDossier(deps, dossierId, readerOf(auth));
-  return runDossierUpdate(deps, dossierId, dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }), updateId);
+  return runDossierUpdate(deps, state, dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }), updateId);
 }
 
 /** One candidate's own deadline, moved later. */
 export async function extendCandidateDeadline(
   deps: DossierServiceDeps,
-  dossierId: string,
+  state: DossierState,
   auth: AuthContext,
   deadline: string,
   updateId?: string,
 ): Promise<DossierView> {
-  await findReadableDossier(deps, dossierId, readerOf(auth));
-  return runDossierUpdate(deps, dossierId, dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }), updateId);
+  return runDossierUpdate(deps, state, dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }), updateId);
 }
 
 const CSV_COLUMNS = [

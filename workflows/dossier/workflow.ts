@@ -4,7 +4,9 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -58,10 +60,27 @@ import {
   validateUpdate,
 } from './contract.js';
 
-const { storeDossier, deleteFiles, readSelectionClosesAt } = proxyActivities<Activities>({
+const storeRetry = { initialInterval: '1 second', maximumInterval: '1 minute' };
+const {
+  storeDossier: storeDossierAsTask,
+  deleteFiles,
+  readSelectionClosesAt: readSelectionClosesAtAsTask,
+} = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: storeRetry,
 });
+// Storing the dossier and reading the closing date are short database calls:
+// run as local activities, in the workflow task that asked for them, they spare
+// the Temporal server an activity task and a second workflow task each
+// (docs/BENCHMARKS.md: closing rush and deadline storm).
+const { storeDossier: storeDossierLocally, readSelectionClosesAt: readSelectionClosesAtLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: storeRetry,
+});
+/** Dossiers opened before these calls became local go on with the activity tasks their histories hold. */
+const databaseCallsAreLocal = () => patched('local-database-activities');
+const storeDossier = (dossier: DossierState) => (databaseCallsAreLocal() ? storeDossierLocally(dossier) : storeDossierAsTask(dossier));
+const readSelectionClosesAt = (selectionId: string) => (databaseCallsAreLocal() ? readSelectionClosesAtLocally(selectionId) : readSelectionClosesAtAsTask(selectionId));
 
 // E-mails wait out an SMTP outage (retried for up to a week); a message the
 // relay refuses outright fails at once (non-retryable).

@@ -103,7 +103,8 @@ export function auditEmails(emails: CaughtEmail[]): EmailAudit {
   };
 }
 
-const keyOf = (email: CaughtEmail) => String(email.headers.get('x-candidature-key') ?? '');
+/** The key an e-mail was sent under (`<dossier id>:<purpose>`), from its header. */
+export const keyOf = (email: CaughtEmail) => String(email.headers.get('x-candidature-key') ?? '');
 
 /**
  * Waits until an e-mail arrived for every expected key (a key ending in ":" is

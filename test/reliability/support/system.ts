@@ -26,10 +26,19 @@ export interface NodeService {
   stop(): Promise<void>;
   /** Whether the process is still running (it did not crash). */
   running(): boolean;
+  /** The running process's id (benchmarks read its CPU time and memory). */
+  pid(): number | undefined;
 }
 
 /** `ready` watches the output for a start-up line; without it the service counts as started at once. */
-function nodeService(name: string, script: string, env: NodeJS.ProcessEnv, logFile: string, ready?: (output: string) => boolean): NodeService {
+function nodeService(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  ready?: (output: string) => boolean,
+  nodeArgs: string[] = [],
+): NodeService {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -40,7 +49,7 @@ function nodeService(name: string, script: string, env: NodeJS.ProcessEnv, logFi
   };
   return {
     async start() {
-      const spawned = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const spawned = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = spawned;
       killOnExit(spawned);
       exited = new Promise((resolve) => spawned.once('exit', () => resolve()));
@@ -64,12 +73,15 @@ function nodeService(name: string, script: string, env: NodeJS.ProcessEnv, logFi
     kill: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    pid: () => child?.pid,
   };
 }
 
 /** A server (Temporal, FerretDB) that can be stopped, killed and started again on the same port and files. */
 export interface RestartableServer {
   readonly address: string;
+  /** The running server's process id. */
+  pid(): number | undefined;
   stop(): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -79,6 +91,7 @@ function restartable(starter: () => Promise<RunningServer>, first: RunningServer
   let current: RunningServer | undefined = first;
   return {
     address: first.address,
+    pid: () => current?.pid,
     async stop() {
       await current?.stop();
       current = undefined;
@@ -128,7 +141,14 @@ export interface System {
  * (SQLite file), FerretDB (SQLite files), an SMTP server, and the API and the
  * worker started from their entry points (`api/server.ts`, `worker/main.ts`).
  */
-export async function startSystem(options: { apiEnv?: Record<string, string>; workerEnv?: Record<string, string> } = {}): Promise<System> {
+export interface SystemOptions {
+  apiEnv?: Record<string, string>;
+  workerEnv?: Record<string, string>;
+  /** Writes a V8 CPU profile of the API and of the worker into this folder when they stop (benchmarks). */
+  cpuProfileDir?: string;
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<System> {
   const devConfig = loadDevConfig();
   const provisionOptions = { cacheDir: cacheDirectory(devConfig), go: devConfig.GO, log: () => {}, path: devConfig.PATH };
   const [temporalBinary, ferretBinary] = await Promise.all([provisionTemporal(provisionOptions), provisionFerretDb(provisionOptions)]);
@@ -161,10 +181,11 @@ export async function startSystem(options: { apiEnv?: Record<string, string>; wo
     API_PORT: String(apiPort),
     LOG_LEVEL: 'warn',
   };
-  const worker = nodeService('worker', 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, 'worker.log'), (out) => out.includes('worker: polling'));
+  const profiled = (name: string) => (options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, name)}`] : []);
+  const worker = nodeService('worker', 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, 'worker.log'), (out) => out.includes('worker: polling'), profiled('worker'));
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   // The API logs at info: its log (kept with KEEP_FAULT_LOGS=1) tells what each request did.
-  const api = nodeService('api', 'api/server.ts', { ...env, LOG_LEVEL: 'info', ...options.apiEnv }, join(dir, 'api.log'));
+  const api = nodeService('api', 'api/server.ts', { ...env, LOG_LEVEL: 'info', ...options.apiEnv }, join(dir, 'api.log'), undefined, profiled('api'));
   await worker.start();
   await api.start();
   await waitForHttp(`${apiUrl}/health`);
