@@ -137,13 +137,16 @@ export interface FerretDbOptions {
   port: number;
   dataDir: string;
   logFile: string;
+  /** Serves Go's /debug/pprof/ on this port (benchmarks profile the database with it). */
+  debugPort?: number;
 }
 
 /** FerretDB (SQLite handler) through our launcher; ready once it prints its URI. */
 export async function startFerretDb(options: FerretDbOptions): Promise<RunningServer> {
+  const debug = options.debugPort === undefined ? [] : ['-debug-addr', `127.0.0.1:${options.debugPort}`];
   const managed = await spawnServer(
     options.binary,
-    ['-listen', `127.0.0.1:${options.port}`, '-data-dir', options.dataDir, '-log-level', 'warn'],
+    ['-listen', `127.0.0.1:${options.port}`, '-data-dir', options.dataDir, '-log-level', 'warn', ...debug],
     options.logFile,
   );
   let ready = false;

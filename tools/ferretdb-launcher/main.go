@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with -debug-addr: CPU profiles for the benchmarks
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,7 +23,16 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "", "folder holding the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	debugAddr := flag.String("debug-addr", "", "if set, serves Go's /debug/pprof/ on this address (benchmarks)")
 	flag.Parse()
+
+	if *debugAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(*debugAddr, nil); err != nil {
+				fmt.Fprintln(os.Stderr, "ferretdb-launcher: debug server: "+err.Error())
+			}
+		}()
+	}
 
 	if *dataDir == "" {
 		fail("-data-dir is required")
@@ -53,6 +64,8 @@ func main() {
 	if err != nil {
 		fail(err.Error())
 	}
+
+	go indexIDPaths(ctx, abs, logger)
 
 	// The parent process waits for this exact line before connecting.
 	fmt.Printf("ferretdb ready %s\n", f.MongoDBURI())
