@@ -139,14 +139,17 @@ export interface FerretDbOptions {
   logFile: string;
   /** Serves Go's /debug/pprof/ on this port (benchmarks profile the database with it). */
   debugPort?: number;
+  /** False only to measure FerretDB without the launcher's _id index (bench/ferretdb-lookups.ts). */
+  idIndex?: boolean;
 }
 
 /** FerretDB (SQLite handler) through our launcher; ready once it prints its URI. */
 export async function startFerretDb(options: FerretDbOptions): Promise<RunningServer> {
-  const debug = options.debugPort === undefined ? [] : ['-debug-addr', `127.0.0.1:${options.debugPort}`];
+  const extra = options.debugPort === undefined ? [] : ['-debug-addr', `127.0.0.1:${options.debugPort}`];
+  if (options.idIndex === false) extra.push('-id-index=false');
   const managed = await spawnServer(
     options.binary,
-    ['-listen', `127.0.0.1:${options.port}`, '-data-dir', options.dataDir, '-log-level', 'warn', ...debug],
+    ['-listen', `127.0.0.1:${options.port}`, '-data-dir', options.dataDir, '-log-level', 'warn', ...extra],
     options.logFile,
   );
   let ready = false;

@@ -24,6 +24,7 @@ func main() {
 	dataDir := flag.String("data-dir", "", "folder holding the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	debugAddr := flag.String("debug-addr", "", "if set, serves Go's /debug/pprof/ on this address (benchmarks)")
+	idIndex := flag.Bool("id-index", true, "index the expression FerretDB's _id lookups use (see id_index.go); false only to measure without it")
 	flag.Parse()
 
 	if *debugAddr != "" {
@@ -65,7 +66,9 @@ func main() {
 		fail(err.Error())
 	}
 
-	go indexIDPaths(ctx, abs, logger)
+	if *idIndex {
+		go indexIDPaths(ctx, abs, logger)
+	}
 
 	// The parent process waits for this exact line before connecting.
 	fmt.Printf("ferretdb ready %s\n", f.MongoDBURI())

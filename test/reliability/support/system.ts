@@ -146,6 +146,8 @@ export interface SystemOptions {
   workerEnv?: Record<string, string>;
   /** Writes a V8 CPU profile of the API and of the worker into this folder when they stop (benchmarks). */
   cpuProfileDir?: string;
+  /** Serves FerretDB's Go /debug/pprof/ on this port (benchmarks). */
+  databaseDebugPort?: number;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -157,7 +159,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const startTemporal = () =>
     startTemporalDevServer({ binary: temporalBinary, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
-  const startFerret = () => startFerretDb({ binary: ferretBinary, port: ferretPort, dataDir: join(dir, 'ferretdb'), logFile: join(dir, 'ferretdb.log') });
+  const startFerret = () =>
+    startFerretDb({
+      binary: ferretBinary,
+      port: ferretPort,
+      dataDir: join(dir, 'ferretdb'),
+      logFile: join(dir, 'ferretdb.log'),
+      ...(options.databaseDebugPort === undefined ? {} : { debugPort: options.databaseDebugPort }),
+    });
   const [temporalFirst, ferretFirst] = await Promise.all([startTemporal(), startFerret()]);
   const temporalServer = restartable(startTemporal, temporalFirst);
   const databaseServer = restartable(startFerret, ferretFirst);

@@ -1,0 +1,103 @@
+/**
+ * What every benchmark scenario measures with: medians, process CPU time and
+ * resident memory read from /proc (Linux), and a wait for the system to be
+ * quiet again between runs.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { System } from '../test/reliability/support/system.js';
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+export const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+
+export const machine = (): string => `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}`;
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds a process used so far (user + system), 0 once it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process, in MB. */
+export function rssMb(pid: number | undefined = process.pid): number {
+  if (pid === undefined) return 0;
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's resident memory until stopped; returns the peak. */
+export function rssPeak(pid: number | undefined, everyMs = 25): { stop(): number } {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rssMb(pid));
+    },
+  };
+}
+
+export type ProcessName = 'database' | 'temporal' | 'worker' | 'api';
+
+/** CPU seconds each process of the system spends between start and stop. */
+export function cpuMeter(system: System): { stop(): Record<ProcessName, number> } {
+  const pids: Record<ProcessName, number | undefined> = {
+    database: system.databaseServer.pid(),
+    temporal: system.temporalServer.pid(),
+    worker: system.worker.pid(),
+    api: system.api.pid(),
+  };
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])) as Record<ProcessName, number>;
+  const before = read();
+  return {
+    stop() {
+      const after = read();
+      return Object.fromEntries(Object.keys(pids).map((name) => [name, after[name as ProcessName] - before[name as ProcessName]])) as Record<ProcessName, number>;
+    },
+  };
+}
+
+/** "FerretDB 12.3 s, Temporal 8.1 s, …" over a window of `seconds`, as a share of the machine's cores. */
+export function describeCpu(cpu: Record<ProcessName, number>, seconds: number): string {
+  const labels: Record<ProcessName, string> = { database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' };
+  return (Object.keys(labels) as ProcessName[])
+    .map((name) => `${labels[name]} ${cpu[name].toFixed(1)} s (${Math.round((100 * cpu[name]) / seconds)} % of one core)`)
+    .join(', ');
+}
+
+/**
+ * Waits until the system is quiet (its processes together use less than a
+ * fifth of a core over a second): a run must not inherit the previous run's
+ * backlog (Updates, stores and e-mails still in flight).
+ */
+export async function settle(system: System, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const window = cpuMeter(system);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const used = Object.values(window.stop()).reduce((total, seconds) => total + seconds, 0);
+    if (used < 0.2) return;
+  }
+  log(`system still busy after ${timeoutMs / 1000} s; measuring anyway`);
+}
+
+export const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);

@@ -1,0 +1,65 @@
+/**
+ * Set-up shared by the deadline storm and the worker memory scenarios: many
+ * open dossiers, opened by the API's own service (the same workflow start and
+ * first store as "+ S'inscrire"), without accounts or HTTP in front, which only
+ * these scenarios' set-up would pay for.
+ */
+import { openDossier } from '../api/services/dossiers.js';
+import { DOSSIER_TASK_QUEUE } from '../workflows/dossier/contract.js';
+import { candidate } from '../test/support/fixtures.js';
+import { keyOf } from '../test/reliability/support/invariants.js';
+import { inParallel } from '../test/reliability/support/journey.js';
+import type { System } from '../test/reliability/support/system.js';
+import { log } from './measure.js';
+
+const OPENING_CONCURRENCY = 16;
+
+/** Opens one dossier on each selection of the list (a selection may come back); returns their ids. Logs progress every 10 %. */
+export async function openDossiers(system: System, selectionIds: string[], label = 'dossiers'): Promise<string[]> {
+  const deps = { models: system.database.models, temporal: system.temporal, taskQueue: DOSSIER_TASK_QUEUE, temporalTimeoutMs: 120_000 };
+  const started = Date.now();
+  const count = selectionIds.length;
+  let done = 0;
+  return inParallel(selectionIds, OPENING_CONCURRENCY, async (selectionId) => {
+    const { dossier } = await openDossier(deps, selectionId, candidate());
+    done += 1;
+    if (count >= 100 && done % Math.round(count / 10) === 0) log(`${label}: ${done}/${count} opened (${(done / ((Date.now() - started) / 1000)).toFixed(1)}/s)`);
+    return dossier.dossierId;
+  });
+}
+
+/** When each e-mail key first reached the SMTP server (ms since epoch), read incrementally. */
+export function emailArrivals(system: System) {
+  let seen = 0;
+  const at = new Map<string, number>();
+  const update = () => {
+    for (; seen < system.emails.length; seen += 1) {
+      const email = system.emails[seen]!;
+      const key = keyOf(email);
+      if (!at.has(key)) at.set(key, email.receivedAt.getTime());
+    }
+  };
+  return {
+    /** How many of `keys` have arrived. */
+    count(keys: string[]): number {
+      update();
+      return keys.filter((key) => at.has(key)).length;
+    },
+    at(key: string): number | undefined {
+      update();
+      return at.get(key);
+    },
+    /** Waits until every key arrived, or the time is up; returns how many did. */
+    async waitFor(keys: string[], timeoutMs: number, label: string): Promise<number> {
+      const deadline = Date.now() + timeoutMs;
+      let last = -1;
+      for (;;) {
+        const arrived = this.count(keys);
+        if (arrived === keys.length || Date.now() > deadline) return arrived;
+        if (arrived !== last && arrived > 0 && Math.floor((10 * arrived) / keys.length) !== Math.floor((10 * last) / keys.length)) log(`${label}: ${arrived}/${keys.length}`);
+        last = arrived;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+  };
+}

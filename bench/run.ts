@@ -1,0 +1,305 @@
+/**
+ * `npm run bench`: every scenario of docs/BENCHMARKS.md on the real stack (the
+ * fault suite's harness: Temporal dev server and FerretDB on SQLite files, an
+ * SMTP server, the API and the worker as their own processes), each against
+ * its baseline measured in the same system, RUNS times (3 by default). Prints
+ * the medians and writes them between the markers of docs/BENCHMARKS.md.
+ *
+ *   npm run bench                                  all scenarios
+ *   BENCH_SCENARIOS=rush,uploads npm run bench     some of them (the others keep their last figures)
+ *   RUNS=5 STORM_DOSSIERS=5000 RUSH_SECONDS=10 BENCH_JOURNEYS=20 BENCH_PROFILE=1
+ *
+ * Each scenario's figures are kept in .reliability/bench/<scenario>.json.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startSystem } from '../test/reliability/support/system.js';
+import { installTemporalRuntime } from '../worker/runtime.js';
+import {
+  JOURNEYS,
+  journeyThroughput,
+  RUSH_CONNECTIONS,
+  RUSH_SECONDS,
+  rush,
+  rushCandidates,
+  type RushResult,
+  startTrivialWorker,
+  trivialRush,
+  trivialThroughput,
+} from './closing-hour.js';
+import { describeSummary, summarizeProfiles } from './cpu-profile.js';
+import { deadlineStormRun, type StormRun, trivialStormRun } from './deadline-storm.js';
+import { describeCpu, log, machine, median, type ProcessName, settle } from './measure.js';
+import { UPLOAD_CONCURRENCY, UPLOAD_LIMIT_MB, UPLOAD_SIZES_MB, type UploadMeasure, UPLOADS_PER_ROUND, uploadInProcess, uploadTargets, uploadThroughApi } from './uploads.js';
+import { CACHED_WORKFLOWS, MEMORY_LEVELS, workerMemoryRun, type WorkerMemoryRun } from './worker-memory.js';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const STORM_DOSSIERS = Number(process.env.STORM_DOSSIERS ?? 5000);
+const SPREAD_SECONDS = Number(process.env.STORM_SPREAD_SECONDS ?? 600);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const ALL = ['journeys', 'rush', 'storm', 'uploads', 'memory'] as const;
+type Scenario = (typeof ALL)[number];
+const chosen = (process.env.BENCH_SCENARIOS ?? ALL.join(',')).split(',').map((name) => name.trim()) as Scenario[];
+const unknown = chosen.filter((name) => !ALL.includes(name));
+if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
+
+const resultsDir = new URL('../.reliability/bench/', import.meta.url);
+const docFile = new URL('../docs/BENCHMARKS.md', import.meta.url);
+const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
+const END = '<!-- bench:end -->';
+
+interface ScenarioResult {
+  scenario: Scenario;
+  measuredAt: string;
+  machine: string;
+  command: string;
+  runs: number;
+  /** Rows of the summary table. */
+  rows: string[];
+  /** Where the time or memory went, and other figures of the runs. */
+  notes: string[];
+  raw: unknown;
+}
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const runsOf = (values: number[], digits = 0) => `runs: ${values.map((value) => fmt(value, digits)).join(', ')}`;
+const yes = (met: boolean) => (met ? 'yes' : '**no**');
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const medianCpu = (cpus: Record<ProcessName, number>[]) =>
+  Object.fromEntries((['database', 'temporal', 'worker', 'api'] as const).map((name) => [name, median(cpus.map((cpu) => cpu[name]))])) as Record<ProcessName, number>;
+const perUnitCpu = (cpu: Record<ProcessName, number>, units: number, unit: string) =>
+  `CPU per ${unit}: ${(['database', 'temporal', 'worker', 'api'] as const).map((name) => `${{ database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' }[name]} ${fmt((1000 * cpu[name]) / units, 1)} ms`).join(', ')}`;
+
+function commandOf(scenario: Scenario): string {
+  const env = [`BENCH_SCENARIOS=${scenario}`, `RUNS=${RUNS}`];
+  if (scenario === 'journeys') env.push(`BENCH_JOURNEYS=${JOURNEYS}`);
+  if (scenario === 'rush') env.push(`RUSH_SECONDS=${RUSH_SECONDS}`);
+  if (scenario === 'storm') env.push(`STORM_DOSSIERS=${STORM_DOSSIERS}`, `STORM_SPREAD_SECONDS=${SPREAD_SECONDS}`);
+  if (scenario === 'memory') env.push(`MEMORY_LEVELS=${MEMORY_LEVELS.join(',')}`);
+  return `${env.join(' ')} npm run bench`;
+}
+
+async function journeysScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const system = await startSystem();
+  const trivial = await startTrivialWorker(system);
+  const ours: number[] = [];
+  const baseline: number[] = [];
+  const cpus: Record<ProcessName, number>[] = [];
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      const measured = await journeyThroughput(system, run);
+      ours.push(measured.perSecond);
+      cpus.push(measured.cpu);
+      baseline.push(await trivialThroughput(trivial.client, run));
+      log(`journeys run ${run + 1}/${RUNS}: ${fmt(measured.perSecond, 2)} journeys/s; trivial ${fmt(baseline.at(-1)!, 2)}/s`);
+    }
+  } finally {
+    await trivial.stop();
+    await system.close();
+  }
+  const share = median(ours) / median(baseline);
+  return {
+    rows: [
+      `| journey throughput: ${JOURNEYS} concurrent journeys (open, 10 steps with 5 uploads, "complet", the office validates, 3 e-mails each) | ${fmt(median(ours), 2)} journeys/s (${runsOf(ours, 2)}) | ${fmt(median(baseline), 2)} trivial workflows/s taking 12 Updates each, straight to Temporal (${runsOf(baseline, 2)}) → **${fmt(100 * share)} %** | ≥ 50 % | ${yes(share >= 0.5)} |`,
+    ],
+    notes: [`Journeys: ${perUnitCpu(medianCpu(cpus), JOURNEYS, 'journey (12 requests, 3 e-mails)')}.`],
+    raw: { ours, baseline, cpus },
+  };
+}
+
+async function rushScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const system = await startSystem();
+  const trivial = await startTrivialWorker(system);
+  const results: Record<string, RushResult[]> = {};
+  const ceiling: Record<number, Awaited<ReturnType<typeof trivialRush>>[]> = {};
+  try {
+    const candidates = await rushCandidates(system);
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const connections of RUSH_CONNECTIONS) {
+        for (const baseline of [false, true]) (results[`${connections}${baseline ? '-baseline' : ''}`] ??= []).push(await rush(system, connections, candidates, baseline));
+        await settle(system);
+        (ceiling[connections] ??= []).push(await trivialRush(trivial.client, connections));
+        log(`rush ${connections}, engine's ceiling: ${JSON.stringify(ceiling[connections]!.at(-1))}`);
+      }
+      log(`rush run ${run + 1}/${RUNS} done`);
+    }
+  } finally {
+    await trivial.stop();
+    await system.close();
+  }
+  const summary = (key: string) => {
+    const all = results[key]!;
+    return { p50: median(all.map((r) => r.p50)), p99: median(all.map((r) => r.p99)), errors: sum(all.map((r) => r.errors)), requests: median(all.map((r) => r.requests)), cpu: medianCpu(all.map((r) => r.cpu)) };
+  };
+  const rows = RUSH_CONNECTIONS.map((connections) => {
+    const ours = summary(`${connections}`);
+    const base = summary(`${connections}-baseline`);
+    const met = ours.errors === 0 && (connections !== 50 || ours.p99 <= 250);
+    return `| closing rush: ${connections} concurrent candidates for ${RUSH_SECONDS} s, each saving its civil status and declaring "incomplet" in turn, no pause | p50 ${fmt(ours.p50)} ms, p99 ${fmt(ours.p99)} ms, ${ours.errors} errors (all runs), ${fmt(ours.requests)} requests | \`GET /me\` (same authentication, no Temporal): p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms, ${base.errors} errors, ${fmt(base.requests)} requests | ${connections === 50 ? 'p99 ≤ 250 ms, ' : ''}0 errors | ${yes(met)} |`;
+  });
+  const notes = RUSH_CONNECTIONS.flatMap((connections) => {
+    const ours = summary(`${connections}`);
+    const base = summary(`${connections}-baseline`);
+    const engine = ceiling[connections]!;
+    return [
+      `Rush at ${connections}, the engine's ceiling (${connections} loops of no-op Updates on trivial workflows, straight to Temporal): p50 ${fmt(median(engine.map((r) => r.p50)))} ms, p99 ${fmt(median(engine.map((r) => r.p99)))} ms, ${fmt(median(engine.map((r) => r.requests)) / RUSH_SECONDS)} Updates/s (${runsOf(engine.map((r) => r.p99))} for p99).`,
+      `Rush at ${connections}: ${fmt(ours.requests / RUSH_SECONDS, 1)} steps/s; ${describeCpu(ours.cpu, RUSH_SECONDS)}; ${perUnitCpu(ours.cpu, ours.requests, 'step')}. Baseline: ${fmt(base.requests / RUSH_SECONDS)} requests/s; ${perUnitCpu(base.cpu, base.requests, 'request')}.`,
+    ];
+  });
+  return { rows, notes, raw: results };
+}
+
+async function stormScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const storm: StormRun[] = [];
+  const spread: StormRun[] = [];
+  const ceiling: Awaited<ReturnType<typeof trivialStormRun>>[] = [];
+  const notes: string[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const profileDir = PROFILE && run === 0 ? new URL('../.reliability/bench/', import.meta.url).pathname : undefined;
+    if (profileDir) await rm(join(profileDir, 'node-storm'), { recursive: true, force: true });
+    const measured = await deadlineStormRun(STORM_DOSSIERS, 'storm', profileDir);
+    if (profileDir) {
+      const worker = await summarizeProfiles(join(profileDir, 'node-storm', 'worker'));
+      notes.push(`Worker CPU profile over the whole storm run (set-up included, \`node --cpu-prof\`): ${describeSummary(worker)}.`);
+    }
+    if (measured.databaseProfile) notes.push(`FerretDB profile, first 30 s of the storm (go tool pprof -top -cum):\n\n\`\`\`\n${measured.databaseProfile.split('\n').slice(0, 40).join('\n')}\n\`\`\``);
+    storm.push(measured);
+    spread.push(await deadlineStormRun(STORM_DOSSIERS, 'spread'));
+    ceiling.push(await trivialStormRun(STORM_DOSSIERS));
+    log(`storm run ${run + 1}/${RUNS} done`);
+  }
+  const drain = storm.map((r) => r.drainSeconds);
+  const missed = sum(storm.map((r) => r.missed + r.notExpiredInDatabase)) + sum(spread.map((r) => r.missed + r.notExpiredInDatabase));
+  const lagStorm = median(storm.map((r) => r.lagP50Ms));
+  const met = median(drain) <= 60 && missed === 0;
+  const stormCpu = medianCpu(storm.map((r) => r.cpu));
+  return {
+    rows: [
+      `| deadline storm: ${fmt(STORM_DOSSIERS)} open dossiers, one closing instant | all EXPIRED and e-mailed ${fmt(median(drain), 1)} s after it (${runsOf(drain, 1)}) = ${fmt((1000 * median(drain)) / STORM_DOSSIERS, 1)} ms per dossier; each dossier's delay p50 ${fmt(lagStorm / 1000, 1)} s, p99 ${fmt(median(storm.map((r) => r.lagP99Ms)) / 1000, 1)} s; ${missed} missed (all runs, storm and spread) | the same ${fmt(STORM_DOSSIERS)} closing over ${fmt(SPREAD_SECONDS / 60, 0)} minutes: delay from its own closing date p50 ${fmt(median(spread.map((r) => r.lagP50Ms)) / 1000, 1)} s, p99 ${fmt(median(spread.map((r) => r.lagP99Ms)) / 1000, 1)} s; last done ${fmt(median(spread.map((r) => r.drainSeconds)), 1)} s after the last closing date. Engine's ceiling: ${fmt(STORM_DOSSIERS)} trivial workflows (timer, one activity) done ${fmt(median(ceiling.map((r) => r.drainSeconds)), 1)} s after their shared instant (${runsOf(ceiling.map((r) => r.drainSeconds), 1)}) | all within 60 s, none missed | ${yes(met)} |`,
+    ],
+    notes: [
+      `Storm: ${describeCpu(stormCpu, median(drain))}; ${perUnitCpu(stormCpu, STORM_DOSSIERS, 'expired dossier')}. Engine's ceiling: Temporal server ${fmt((1000 * median(ceiling.map((r) => r.cpu.temporal))) / STORM_DOSSIERS, 1)} ms CPU per trivial workflow (its worker runs in the benchmark's process). Opening the ${fmt(STORM_DOSSIERS)} dossiers (set-up, not timed in the table) took ${fmt(median(storm.map((r) => r.setupSeconds)))} s.`,
+      ...notes,
+    ],
+    raw: { storm, spread, ceiling },
+  };
+}
+
+async function uploadsScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const system = await startSystem({ apiEnv: { UPLOAD_MAX_MB: UPLOAD_LIMIT_MB } });
+  const results: Record<string, { api: UploadMeasure[]; inProcess: UploadMeasure[] }> = {};
+  try {
+    const targets = await uploadTargets(system, 1 + RUNS * UPLOADS_PER_ROUND);
+    // One upload each way first, not counted: the first request pays for loading code and opening pools.
+    await uploadThroughApi(system, targets, 1, 1, 1);
+    await uploadInProcess(system, 1, 1, false, 1);
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const sizeMb of UPLOAD_SIZES_MB) {
+        for (const concurrency of UPLOAD_CONCURRENCY) {
+          const entry = (results[`${sizeMb}x${concurrency}`] ??= { api: [], inProcess: [] });
+          entry.api.push(await uploadThroughApi(system, targets, sizeMb, concurrency));
+          entry.inProcess.push(await uploadInProcess(system, sizeMb, concurrency, run === RUNS - 1));
+        }
+      }
+      log(`uploads run ${run + 1}/${RUNS} done`);
+    }
+  } finally {
+    await system.close();
+  }
+  const rows = UPLOAD_SIZES_MB.flatMap((sizeMb) =>
+    UPLOAD_CONCURRENCY.map((concurrency) => {
+      const { api, inProcess } = results[`${sizeMb}x${concurrency}`]!;
+      const speed = median(api.map((m) => m.mbPerSecond));
+      const base = median(inProcess.map((m) => m.mbPerSecond));
+      const growth = Math.max(...api.map((m) => m.peakGrowthMb));
+      const errors = sum(api.map((m) => m.errors));
+      const memoryBound = sizeMb === 50 && concurrency === 8;
+      const met = speed >= 0.6 * base && errors === 0 && (!memoryBound || growth <= 64);
+      return `| upload ${sizeMb} MB × ${concurrency} at a time, through the API | ${fmt(speed, 1)} MB/s (${runsOf(api.map((m) => m.mbPerSecond), 1)}); API resident memory +${fmt(growth)} MB at most; ${errors} errors | written to GridFS in-process: ${fmt(base, 1)} MB/s (+${fmt(Math.max(...inProcess.map((m) => m.peakGrowthMb)))} MB) → **${fmt((100 * speed) / base)} %** | ≥ 60 %${memoryBound ? ', ≤ 64 MB growth' : ''} | ${yes(met)} |`;
+    }),
+  );
+  const deletes = UPLOAD_SIZES_MB.flatMap((sizeMb) =>
+    UPLOAD_CONCURRENCY.map((concurrency) => {
+      const last = results[`${sizeMb}x${concurrency}`]!.inProcess.at(-1)!;
+      return `${fmt(last.deleteMs ?? 0)} ms with ${fmt(last.storedMb ?? 0)} MB stored`;
+    }),
+  );
+  return {
+    rows,
+    notes: [
+      `Deleting one file (GridFS removes its chunks by \`files_id\`, which FerretDB finds by reading every chunk stored), timed after each baseline row of the last run: ${deletes.join('; ')}. A candidate who replaces a file waits that long more: the workflow deletes the replaced file (after storing the new state) before it answers.`,
+    ],
+    raw: results,
+  };
+}
+
+async function memoryScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const runs: WorkerMemoryRun[] = [];
+  for (let run = 0; run < RUNS; run += 1) runs.push(await workerMemoryRun());
+  const idle = median(runs.map((r) => r.idleMb));
+  const at = (level: number) => median(runs.map((r) => r.atLevel[level]!));
+  const first = MEMORY_LEVELS[0]!;
+  const perCached = (at(first) - idle) / Math.min(first, CACHED_WORKFLOWS);
+  const highest = MEMORY_LEVELS.at(-1)!;
+  // Bounded: past the cache size, ten times the dossiers cost less than a tenth of what the first cached ones did.
+  const bounded = at(highest) - at(first) <= (at(first) - idle) / 10 + 16;
+  const levels = MEMORY_LEVELS.map((level) => `${fmt(level)} open: ${fmt(at(level))} MB`).join('; ');
+  return {
+    rows: [
+      `| worker memory (cache of ${fmt(CACHED_WORKFLOWS)} workflows, the default) | ${levels} → ${fmt(perCached, 2)} MB per cached dossier; ${fmt(at(highest) - at(first))} MB more from ${fmt(first)} to ${fmt(highest)} | idle worker: ${fmt(idle)} MB (${runsOf(runs.map((r) => r.idleMb))}) | ≤ 1 MB per cached dossier, bounded by configuration | ${yes(perCached <= 1 && bounded)} |`,
+    ],
+    notes: [`Worker memory runs: ${runs.map((r) => `idle ${fmt(r.idleMb)} MB, ${MEMORY_LEVELS.map((level) => `${fmt(level)}: ${fmt(r.atLevel[level]!)} MB`).join(', ')}`).join(' | ')}.`],
+    raw: runs,
+  };
+}
+
+const scenarios: Record<Scenario, () => ReturnType<typeof rushScenario>> = {
+  journeys: journeysScenario,
+  rush: rushScenario,
+  storm: stormScenario,
+  uploads: uploadsScenario,
+  memory: memoryScenario,
+};
+
+async function loadResult(scenario: Scenario): Promise<ScenarioResult | undefined> {
+  try {
+    return JSON.parse(await readFile(new URL(`${scenario}.json`, resultsDir), 'utf8')) as ScenarioResult;
+  } catch {
+    return undefined;
+  }
+}
+
+function render(results: ScenarioResult[]): string {
+  const lines = [
+    BEGIN,
+    '',
+    '| scenario | our figure (median of runs) | baseline in the same run | target | met |',
+    '|---|---|---|---|---|',
+    ...results.flatMap((result) => result.rows),
+    '',
+    ...results.flatMap((result) => [
+      `- **${result.scenario}**: measured ${result.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${result.machine}, ${result.runs} runs: \`${result.command}\``,
+      ...result.notes.map((note) => (note.includes('\n') ? `\n${note}\n` : `  - ${note}`)),
+    ]),
+    '',
+    END,
+  ];
+  return lines.join('\n');
+}
+
+installTemporalRuntime('warn');
+await mkdir(resultsDir, { recursive: true });
+for (const scenario of chosen) {
+  log(`scenario ${scenario}: ${RUNS} runs`);
+  const measured = await scenarios[scenario]();
+  const result: ScenarioResult = { scenario, measuredAt: new Date().toISOString(), machine: machine(), command: commandOf(scenario), runs: RUNS, ...measured };
+  await writeFile(new URL(`${scenario}.json`, resultsDir), JSON.stringify(result, null, 2));
+  console.log(result.rows.join('\n'));
+}
+const all = (await Promise.all(ALL.map(loadResult))).filter((result): result is ScenarioResult => result !== undefined);
+const section = render(all);
+const doc = await readFile(docFile, 'utf8').catch(() => '');
+const start = doc.indexOf(BEGIN);
+const end = doc.indexOf(END);
+await writeFile(docFile, start >= 0 && end > start ? `${doc.slice(0, start)}${section}${doc.slice(end + END.length)}` : `${doc}\n${section}\n`);
+console.log(`\n${section}\n\nWritten to docs/BENCHMARKS.md.`);
