@@ -75,7 +75,8 @@ export async function deadlineStormRun(dossiers: number, mode: 'storm' | 'spread
   try {
     const trainingId = await createTraining(system);
     const rate = await openingRate(system, trainingId);
-    const firstClosing = Date.now() + Math.ceil((1.4 * dossiers) / rate) * 1000 + 30_000;
+    // Twice the time the warm-up rate predicts: opening slows down as the collections grow.
+    const firstClosing = Date.now() + Math.ceil((2 * dossiers) / rate) * 1000 + 30_000;
     log(`${mode}: opening ${dossiers} dossiers at ~${rate.toFixed(1)}/s; first closing date in ${Math.round((firstClosing - Date.now()) / 1000)} s`);
     const instants = mode === 'storm' ? [firstClosing] : Array.from({ length: SPREAD_INSTANTS }, (_, n) => firstClosing + Math.round((n * SPREAD_MS) / SPREAD_INSTANTS));
     const selectionIds = await createSelections(system, trainingId, instants.map((at) => new Date(at)));

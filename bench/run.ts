@@ -71,7 +71,7 @@ const perUnitCpu = (cpu: Record<ProcessName, number>, units: number, unit: strin
   `CPU per ${unit}: ${(['database', 'temporal', 'worker', 'api'] as const).map((name) => `${{ database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' }[name]} ${fmt((1000 * cpu[name]) / units, 1)} ms`).join(', ')}`;
 
 function commandOf(scenario: Scenario): string {
-  const env = [`BENCH_SCENARIOS=${scenario}`, `RUNS=${RUNS}`];
+  const env = [`BENCH_SCENARIOS=${scenario}`, `RUNS=${RUNS}`, ...(PROFILE ? ['BENCH_PROFILE=1'] : [])];
   if (scenario === 'journeys') env.push(`BENCH_JOURNEYS=${JOURNEYS}`);
   if (scenario === 'rush') env.push(`RUSH_SECONDS=${RUSH_SECONDS}`);
   if (scenario === 'storm') env.push(`STORM_DOSSIERS=${STORM_DOSSIERS}`, `STORM_SPREAD_SECONDS=${SPREAD_SECONDS}`);
@@ -278,7 +278,7 @@ function render(results: ScenarioResult[]): string {
     ...results.flatMap((result) => result.rows),
     '',
     ...results.flatMap((result) => [
-      `- **${result.scenario}**: measured ${result.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${result.machine}, ${result.runs} runs: \`${result.command}\``,
+      `- **${result.scenario}**: measured ${result.measuredAt.slice(0, 16).replace('T', ' ')} UTC on ${result.machine}, ${result.runs} run${result.runs === 1 ? "" : "s"}: \`${result.command}\``,
       ...result.notes.map((note) => (note.includes('\n') ? `\n${note}\n` : `  - ${note}`)),
     ]),
     '',

@@ -1,0 +1,14 @@
+import { startSystem } from '../../test/reliability/support/system.js';
+import { startTrivialWorker, TRIVIAL_QUEUE } from '../closing-hour.js';
+import { rssMb } from '../measure.js';
+import { inParallel } from '../../test/reliability/support/journey.js';
+const system = await startSystem();
+const t = await startTrivialWorker(system);
+await new Promise((r) => setTimeout(r, 3000));
+const before = rssMb();
+const N = 400;
+await inParallel(Array.from({ length: N }, (_, n) => n), 16, (n) => t.client.workflow.start('trivialWorkflow', { workflowId: `m-${n}-${Date.now()}`, taskQueue: TRIVIAL_QUEUE, args: [5] }));
+await new Promise((r) => setTimeout(r, 5000));
+const after = rssMb();
+console.log(`trivial: before ${before.toFixed(0)} MB after ${after.toFixed(0)} MB → ${((after - before) / N).toFixed(2)} MB per workflow`);
+await t.stop(); await system.close();
