@@ -34,6 +34,9 @@ export interface SendEmailInput {
  */
 const ORPHAN_AFTER_MS = 24 * 60 * 60_000;
 
+/** A store attempt older than this may have been given up for a retry (its timeout is 30 s): it does not write. */
+const STALE_STORE_ATTEMPT_MS = 20_000;
+
 /** Front-end pages the e-mailed links open; they post the token back to the API. */
 export const frontEndPaths = {
   verifyEmail: '/verification-email',
@@ -125,12 +128,16 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
     async storeDossier(dossier: DossierState): Promise<void> {
       // Only ever forward: a retried attempt of an older revision finds a newer
       // record and leaves it. The check reads by _id alone (a filter on
-      // `revision` too would scan the collection on FerretDB, see db/models.ts);
-      // the workflow stores one revision at a time, in order, so a newer store
-      // can land between this read and the write only if this attempt outlived
-      // its 30 s timeout there and the retry and the next store completed meanwhile.
+      // `revision` too would scan the collection on FerretDB, see db/models.ts),
+      // so it is not atomic with the write: the workflow stores one revision at a
+      // time, in order, and a newer store can only land between the two if this
+      // attempt was given up (30 s timeout in workflows/dossier/workflow.ts) and
+      // retried meanwhile. Such an attempt must not write: past 20 s it fails
+      // instead, and the window left is a single write lasting over 10 s.
+      const startedAt = Date.now();
       const stored = await models.Dossier.findById(dossier.dossierId, { revision: 1 }).lean();
       if (stored && stored.revision > dossier.revision) return;
+      if (Date.now() - startedAt > STALE_STORE_ATTEMPT_MS) throw new Error(`store of ${dossier.dossierId} revision ${dossier.revision}: attempt too old to write`);
       await models.Dossier.updateOne(
         { _id: dossier.dossierId },
         {

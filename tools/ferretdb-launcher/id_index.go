@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB itself uses
@@ -26,29 +27,14 @@ const idIndexInterval = 2 * time.Second
 // database in dataDir, now and then every idIndexInterval (collections are
 // created while the server runs), until ctx ends.
 func indexIDPaths(ctx context.Context, dataDir string, logger *slog.Logger) {
-	handles := map[string]*sql.DB{}
-	defer func() {
-		for _, db := range handles {
-			db.Close()
-		}
-	}()
 	ticker := time.NewTicker(idIndexInterval)
 	defer ticker.Stop()
 	for {
 		files, _ := filepath.Glob(filepath.Join(dataDir, "*.sqlite"))
 		for _, file := range files {
-			db, ok := handles[file]
-			if !ok {
-				var err error
-				db, err = sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)")
-				if err != nil {
-					logger.Warn("id index: cannot open database", "file", file, "error", err)
-					continue
-				}
-				db.SetMaxOpenConns(1)
-				handles[file] = db
-			}
-			if err := indexDatabase(ctx, db); err != nil {
+			// Opened afresh on each pass: FerretDB deletes a dropped database's
+			// file, and a handle kept open would go on reading the deleted one.
+			if err := indexFile(ctx, file); err != nil {
 				logger.Warn("id index: pass failed", "file", file, "error", err)
 			}
 		}
@@ -60,13 +46,35 @@ func indexIDPaths(ctx context.Context, dataDir string, logger *slog.Logger) {
 	}
 }
 
+func indexFile(ctx context.Context, file string) error {
+	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	return indexDatabase(ctx, db)
+}
+
+// quoteIdentifier quotes an SQLite identifier (FerretDB allows '"' in collection names).
+func quoteIdentifier(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
 func indexDatabase(ctx context.Context, db *sql.DB) error {
 	// Read-only unless an index is missing: a collection dropped and created
 	// again gets the same table name, without the index.
+	var setUp int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_ferretdb_collections'`).Scan(&setUp); err != nil {
+		return err
+	}
+	if setUp == 0 {
+		return nil // a database file FerretDB has not set up yet
+	}
 	rows, err := db.QueryContext(ctx, `SELECT c.table_name FROM _ferretdb_collections c
 		WHERE NOT EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || '_id_path')`)
 	if err != nil {
-		return nil // a database file FerretDB has not set up yet
+		return err
 	}
 	var tables []string
 	for rows.Next() {
@@ -77,9 +85,13 @@ func indexDatabase(ctx context.Context, db *sql.DB) error {
 		}
 		tables = append(tables, table)
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
 	rows.Close()
 	for _, table := range tables {
-		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, table+"_id_path", table)
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (_ferretdb_sjson->'$._id')`, quoteIdentifier(table+"_id_path"), quoteIdentifier(table))
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return err
 		}

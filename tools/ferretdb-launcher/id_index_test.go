@@ -46,6 +46,22 @@ func TestIndexDatabaseLetsIDLookupsSearch(t *testing.T) {
 	if after := plan(); !strings.Contains(after, "USING INDEX dossiers_1234_id_path") {
 		t.Fatalf("expected the lookup to use the added index, got %q", after)
 	}
+	// A table name with a double quote (FerretDB allows it in collection names) is quoted, not injected.
+	for _, q := range []string{
+		`INSERT INTO _ferretdb_collections VALUES ('we"ird', 'we"ird_5678', '{}')`,
+		`CREATE TABLE "we""ird_5678" (_ferretdb_sjson TEXT NOT NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	if err := indexDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	var indexed int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'we"ird_5678_id_path'`).Scan(&indexed); err != nil || indexed != 1 {
+		t.Fatalf("expected the index on the quoted table, got %d (%v)", indexed, err)
+	}
 	// A second pass finds nothing to do.
 	if err := indexDatabase(ctx, db); err != nil {
 		t.Fatal(err)
