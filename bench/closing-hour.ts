@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { createSelection, hoursFromNow } from '../test/support/fixtures.js';
 import { waitForEmails } from '../test/reliability/support/invariants.js';
 import { apiClient, candidateJourney, inParallel, journeyCivilStatus, officeValidates, Tally } from '../test/reliability/support/journey.js';
-import type { Account, System } from '../test/reliability/support/system.js';
+import type { System } from '../test/reliability/support/system.js';
+import { type CandidateWithDossier } from './open-dossiers.js';
 import { cpuMeter, log, median, percentile, type ProcessName, settle } from './measure.js';
 import { type TrivialActivities, trivialStepUpdate, type trivialWorkflow } from './trivial-workflow.js';
 
@@ -88,20 +89,8 @@ export interface RushResult {
   cpu: Record<ProcessName, number>;
 }
 
-export type RushCandidate = { account: Account; dossierId: string };
-
-/** 200 candidates with an open dossier each, for the rush. */
-export async function rushCandidates(system: System): Promise<RushCandidate[]> {
-  const { selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
-  return inParallel(Array.from({ length: Math.max(...RUSH_CONNECTIONS) }, (_, n) => n), 10, async () => {
-    const account = await system.account('candidate');
-    const opened = await apiClient(system.apiUrl, account.token, new Tally()).request('POST', `/selections/${selectionId}/dossiers`);
-    return { account, dossierId: opened.body.dossierId as string };
-  });
-}
-
 /** Each autocannon connection is one candidate: it saves its civil status and declares "incomplet", in turn (or reads `/me`). */
-export async function rush(system: System, connections: number, candidates: RushCandidate[], baseline: boolean): Promise<RushResult> {
+export async function rush(system: System, connections: number, candidates: CandidateWithDossier[], baseline: boolean): Promise<RushResult> {
   await settle(system);
   let next = 0;
   const candidateOf = (connectionContext: object) => {

@@ -76,12 +76,23 @@ export function cpuMeter(system: System): { stop(): Record<ProcessName, number> 
   };
 }
 
-/** "FerretDB 12.3 s, Temporal 8.1 s, …" over a window of `seconds`, as a share of the machine's cores. */
+export const PROCESS_LABELS: Record<ProcessName, string> = { database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' };
+const PROCESSES = Object.keys(PROCESS_LABELS) as ProcessName[];
+
+/** "FerretDB 12.3 s (41 % of one core), …" over a window of `seconds`. */
 export function describeCpu(cpu: Record<ProcessName, number>, seconds: number): string {
-  const labels: Record<ProcessName, string> = { database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' };
-  return (Object.keys(labels) as ProcessName[])
-    .map((name) => `${labels[name]} ${cpu[name].toFixed(1)} s (${Math.round((100 * cpu[name]) / seconds)} % of one core)`)
-    .join(', ');
+  return PROCESSES.map((name) => `${PROCESS_LABELS[name]} ${cpu[name].toFixed(1)} s (${Math.round((100 * cpu[name]) / seconds)} % of one core)`).join(', ');
+}
+
+/** "CPU per step: FerretDB 9.6 ms, …": the window's CPU shared out over the `units` of work done in it. */
+export function describeCpuPer(cpu: Record<ProcessName, number>, units: number, unit: string): string {
+  const ms = (seconds: number) => ((1000 * seconds) / units).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return `CPU per ${unit}: ${PROCESSES.map((name) => `${PROCESS_LABELS[name]} ${ms(cpu[name])} ms`).join(', ')}`;
+}
+
+/** Per process, the median of several windows. */
+export function medianCpu(windows: Record<ProcessName, number>[]): Record<ProcessName, number> {
+  return Object.fromEntries(PROCESSES.map((name) => [name, median(windows.map((cpu) => cpu[name]))])) as Record<ProcessName, number>;
 }
 
 /**

@@ -8,8 +8,9 @@ import { openDossier } from '../api/services/dossiers.js';
 import { DOSSIER_TASK_QUEUE } from '../workflows/dossier/contract.js';
 import { candidate } from '../test/support/fixtures.js';
 import { keyOf } from '../test/reliability/support/invariants.js';
-import { inParallel } from '../test/reliability/support/journey.js';
-import type { System } from '../test/reliability/support/system.js';
+import { createSelection, hoursFromNow } from '../test/support/fixtures.js';
+import { apiClient, inParallel, Tally } from '../test/reliability/support/journey.js';
+import type { Account, System } from '../test/reliability/support/system.js';
 import { log } from './measure.js';
 
 const OPENING_CONCURRENCY = 16;
@@ -25,6 +26,21 @@ export async function openDossiers(system: System, selectionIds: string[], label
     done += 1;
     if (count >= 100 && done % Math.round(count / 10) === 0) log(`${label}: ${done}/${count} opened (${(done / ((Date.now() - started) / 1000)).toFixed(1)}/s)`);
     return dossier.dossierId;
+  });
+}
+
+export interface CandidateWithDossier {
+  account: Account;
+  dossierId: string;
+}
+
+/** `count` candidates with a session, each with a dossier opened through the API ("+ S'inscrire") on one open selection. */
+export async function candidatesWithDossiers(system: System, count: number): Promise<CandidateWithDossier[]> {
+  const { selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
+  return inParallel(Array.from({ length: count }, (_, n) => n), 8, async () => {
+    const account = await system.account('candidate');
+    const opened = await apiClient(system.apiUrl, account.token, new Tally()).request('POST', `/selections/${selectionId}/dossiers`);
+    return { account, dossierId: opened.body.dossierId as string };
   });
 }
 

@@ -21,7 +21,6 @@ import {
   RUSH_CONNECTIONS,
   RUSH_SECONDS,
   rush,
-  rushCandidates,
   type RushResult,
   startTrivialWorker,
   trivialRush,
@@ -29,8 +28,9 @@ import {
 } from './closing-hour.js';
 import { describeSummary, summarizeProfiles } from './cpu-profile.js';
 import { deadlineStormRun, type StormRun, trivialStormRun } from './deadline-storm.js';
-import { describeCpu, log, machine, median, type ProcessName, settle } from './measure.js';
-import { UPLOAD_CONCURRENCY, UPLOAD_LIMIT_MB, UPLOAD_SIZES_MB, type UploadMeasure, UPLOADS_PER_ROUND, uploadInProcess, uploadTargets, uploadThroughApi } from './uploads.js';
+import { candidatesWithDossiers } from './open-dossiers.js';
+import { describeCpu, describeCpuPer, log, machine, median, medianCpu, type ProcessName, settle } from './measure.js';
+import { UPLOAD_CONCURRENCY, UPLOAD_LIMIT_MB, UPLOAD_SIZES_MB, type UploadMeasure, UPLOADS_PER_ROUND, uploadInProcess, uploadThroughApi } from './uploads.js';
 import { CACHED_WORKFLOWS, MEMORY_LEVELS, workerMemoryRun, type WorkerMemoryRun } from './worker-memory.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -65,10 +65,6 @@ const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minim
 const runsOf = (values: number[], digits = 0) => `runs: ${values.map((value) => fmt(value, digits)).join(', ')}`;
 const yes = (met: boolean) => (met ? 'yes' : '**no**');
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-const medianCpu = (cpus: Record<ProcessName, number>[]) =>
-  Object.fromEntries((['database', 'temporal', 'worker', 'api'] as const).map((name) => [name, median(cpus.map((cpu) => cpu[name]))])) as Record<ProcessName, number>;
-const perUnitCpu = (cpu: Record<ProcessName, number>, units: number, unit: string) =>
-  `CPU per ${unit}: ${(['database', 'temporal', 'worker', 'api'] as const).map((name) => `${{ database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' }[name]} ${fmt((1000 * cpu[name]) / units, 1)} ms`).join(', ')}`;
 
 function commandOf(scenario: Scenario): string {
   const env = [`BENCH_SCENARIOS=${scenario}`, `RUNS=${RUNS}`, ...(PROFILE ? ['BENCH_PROFILE=1'] : [])];
@@ -102,7 +98,7 @@ async function journeysScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'me
     rows: [
       `| journey throughput: ${JOURNEYS} concurrent journeys (open, 10 steps with 5 uploads, "complet", the office validates, 3 e-mails each) | ${fmt(median(ours), 2)} journeys/s (${runsOf(ours, 2)}) | ${fmt(median(baseline), 2)} trivial workflows/s taking 12 Updates each, straight to Temporal (${runsOf(baseline, 2)}) → **${fmt(100 * share)} %** | ≥ 50 % | ${yes(share >= 0.5)} |`,
     ],
-    notes: [`Journeys: ${perUnitCpu(medianCpu(cpus), JOURNEYS, 'journey (12 requests, 3 e-mails)')}.`],
+    notes: [`Journeys: ${describeCpuPer(medianCpu(cpus), JOURNEYS, 'journey (12 requests, 3 e-mails)')}.`],
     raw: { ours, baseline, cpus },
   };
 }
@@ -113,7 +109,7 @@ async function rushScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measur
   const results: Record<string, RushResult[]> = {};
   const ceiling: Record<number, Awaited<ReturnType<typeof trivialRush>>[]> = {};
   try {
-    const candidates = await rushCandidates(system);
+    const candidates = await candidatesWithDossiers(system, Math.max(...RUSH_CONNECTIONS));
     for (let run = 0; run < RUNS; run += 1) {
       for (const connections of RUSH_CONNECTIONS) {
         for (const baseline of [false, true]) (results[`${connections}${baseline ? '-baseline' : ''}`] ??= []).push(await rush(system, connections, candidates, baseline));
@@ -143,7 +139,7 @@ async function rushScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measur
     const engine = ceiling[connections]!;
     return [
       `Rush at ${connections}, the engine's ceiling (${connections} loops of no-op Updates on trivial workflows, straight to Temporal): p50 ${fmt(median(engine.map((r) => r.p50)))} ms, p99 ${fmt(median(engine.map((r) => r.p99)))} ms, ${fmt(median(engine.map((r) => r.requests)) / RUSH_SECONDS)} Updates/s (${runsOf(engine.map((r) => r.p99))} for p99).`,
-      `Rush at ${connections}: ${fmt(ours.requests / RUSH_SECONDS, 1)} steps/s; ${describeCpu(ours.cpu, RUSH_SECONDS)}; ${perUnitCpu(ours.cpu, ours.requests, 'step')}. Baseline: ${fmt(base.requests / RUSH_SECONDS)} requests/s; ${perUnitCpu(base.cpu, base.requests, 'request')}.`,
+      `Rush at ${connections}: ${fmt(ours.requests / RUSH_SECONDS, 1)} steps/s; ${describeCpu(ours.cpu, RUSH_SECONDS)}; ${describeCpuPer(ours.cpu, ours.requests, 'step')}. Baseline: ${fmt(base.requests / RUSH_SECONDS)} requests/s; ${describeCpuPer(base.cpu, base.requests, 'request')}.`,
     ];
   });
   return { rows, notes, raw: results };
@@ -178,7 +174,7 @@ async function stormScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measu
       `| deadline storm: ${fmt(STORM_DOSSIERS)} open dossiers, one closing instant | all EXPIRED and e-mailed ${fmt(median(drain), 1)} s after it (${runsOf(drain, 1)}) = ${fmt((1000 * median(drain)) / STORM_DOSSIERS, 1)} ms per dossier; each dossier's delay p50 ${fmt(lagStorm / 1000, 1)} s, p99 ${fmt(median(storm.map((r) => r.lagP99Ms)) / 1000, 1)} s; ${missed} missed (all runs, storm and spread) | the same ${fmt(STORM_DOSSIERS)} closing over ${fmt(SPREAD_SECONDS / 60, 0)} minutes: delay from its own closing date p50 ${fmt(median(spread.map((r) => r.lagP50Ms)) / 1000, 1)} s, p99 ${fmt(median(spread.map((r) => r.lagP99Ms)) / 1000, 1)} s; last done ${fmt(median(spread.map((r) => r.drainSeconds)), 1)} s after the last closing date. Engine's ceiling: ${fmt(STORM_DOSSIERS)} trivial workflows (timer, one activity) done ${fmt(median(ceiling.map((r) => r.drainSeconds)), 1)} s after their shared instant (${runsOf(ceiling.map((r) => r.drainSeconds), 1)}) | all within 60 s, none missed | ${yes(met)} |`,
     ],
     notes: [
-      `Storm: ${describeCpu(stormCpu, median(drain))}; ${perUnitCpu(stormCpu, STORM_DOSSIERS, 'expired dossier')}. Engine's ceiling: Temporal server ${fmt((1000 * median(ceiling.map((r) => r.cpu.temporal))) / STORM_DOSSIERS, 1)} ms CPU per trivial workflow (its worker runs in the benchmark's process). Opening the ${fmt(STORM_DOSSIERS)} dossiers (set-up, not timed in the table) took ${fmt(median(storm.map((r) => r.setupSeconds)))} s.`,
+      `Storm: ${describeCpu(stormCpu, median(drain))}; ${describeCpuPer(stormCpu, STORM_DOSSIERS, 'expired dossier')}. Engine's ceiling: Temporal server ${fmt((1000 * median(ceiling.map((r) => r.cpu.temporal))) / STORM_DOSSIERS, 1)} ms CPU per trivial workflow (its worker runs in the benchmark's process). Opening the ${fmt(STORM_DOSSIERS)} dossiers (set-up, not timed in the table) took ${fmt(median(storm.map((r) => r.setupSeconds)))} s.`,
       ...notes,
     ],
     raw: { storm, spread, ceiling },
@@ -189,7 +185,8 @@ async function uploadsScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'mea
   const system = await startSystem({ apiEnv: { UPLOAD_MAX_MB: UPLOAD_LIMIT_MB } });
   const results: Record<string, { api: UploadMeasure[]; inProcess: UploadMeasure[] }> = {};
   try {
-    const targets = await uploadTargets(system, 1 + RUNS * UPLOADS_PER_ROUND);
+    // Each upload goes into a dossier of its own: a replaced file's deletion is measured apart.
+    const targets = await candidatesWithDossiers(system, 1 + RUNS * UPLOADS_PER_ROUND);
     // One upload each way first, not counted: the first request pays for loading code and opening pools.
     await uploadThroughApi(system, targets, 1, 1, 1);
     await uploadInProcess(system, 1, 1, false, 1);

@@ -9,10 +9,10 @@
 import autocannon from 'autocannon';
 import { Readable } from 'node:stream';
 import { createFileStore } from '../db/files.js';
-import { createSelection, hoursFromNow } from '../test/support/fixtures.js';
-import { apiClient, inParallel, Tally } from '../test/reliability/support/journey.js';
+import { inParallel } from '../test/reliability/support/journey.js';
 import type { System } from '../test/reliability/support/system.js';
 import { log, rssMb, rssPeak, settle } from './measure.js';
+import type { CandidateWithDossier } from './open-dossiers.js';
 
 export const UPLOAD_SIZES_MB = [1, 10, 50] as const;
 export const UPLOAD_CONCURRENCY = [1, 8] as const;
@@ -51,23 +51,8 @@ function multipartOf(file: Buffer): Buffer {
 /** How many uploads one round of every size and concurrency sends. */
 export const UPLOADS_PER_ROUND = UPLOAD_SIZES_MB.reduce((total, sizeMb) => total + UPLOAD_CONCURRENCY.reduce((sum, concurrency) => sum + concurrency * uploadsPerConnection(sizeMb), 0), 0);
 
-export interface UploadTarget {
-  token: string;
-  dossierId: string;
-}
-
-/** Open dossiers with an empty CV slot, one per upload to come. */
-export async function uploadTargets(system: System, count: number): Promise<UploadTarget[]> {
-  const { selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
-  return inParallel(Array.from({ length: count }, (_, n) => n), 8, async () => {
-    const account = await system.account('candidate');
-    const opened = await apiClient(system.apiUrl, account.token, new Tally()).request('POST', `/selections/${selectionId}/dossiers`);
-    return { token: account.token, dossierId: opened.body.dossierId as string };
-  });
-}
-
 /** Sends `count` uploads (by default `concurrency` × a number per size), each into the next unused target of `targets`. */
-export async function uploadThroughApi(system: System, targets: UploadTarget[], sizeMb: number, concurrency: number, count?: number): Promise<UploadMeasure> {
+export async function uploadThroughApi(system: System, targets: CandidateWithDossier[], sizeMb: number, concurrency: number, count?: number): Promise<UploadMeasure> {
   const body = multipartOf(pdfOf(sizeMb));
   const amount = count ?? concurrency * uploadsPerConnection(sizeMb);
   if (targets.length < amount) throw new Error(`uploads: ${amount} targets needed, ${targets.length} left`);
@@ -90,7 +75,7 @@ export async function uploadThroughApi(system: System, targets: UploadTarget[], 
             ...request,
             method: 'PUT',
             path: `/dossiers/${encodeURIComponent(target.dossierId)}/documents/cv`,
-            headers: { authorization: `Bearer ${target.token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+            headers: { authorization: `Bearer ${target.account.token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
             body,
           };
         },
