@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDuplicateKeyError } from '../db/errors.js';
 import type { AccountRole, Models } from '../db/models.js';
 import { hashPassword } from '../domain/password.js';
 
@@ -47,7 +48,7 @@ export async function createAccount(models: Pick<Models, 'Account'>, input: NewA
     });
   } catch (error) {
     const duplicate = error as { code?: number; keyPattern?: Record<string, unknown> };
-    if (duplicate.code !== 11000) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     // MongoDB names the index in keyPattern; FerretDB v1 does not, so ask.
     const onIdentifier = duplicate.keyPattern
       ? 'identifier' in duplicate.keyPattern

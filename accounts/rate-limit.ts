@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '../db/errors.js';
 import type { Models } from '../db/models.js';
 import { hashToken } from './secrets.js';
 
@@ -18,9 +19,6 @@ export interface RateDecision {
 
 type RateModels = Pick<Models, 'RateSlot'>;
 
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
-}
 
 /**
  * Counts one event in a fixed window and says whether it is within the limit.
@@ -45,7 +43,7 @@ export async function consumeRate(models: RateModels, rule: RateRule, subject: s
       await models.RateSlot.create({ _id: slotId, expiresAt: new Date(end) });
       return { allowed: true, retryAfterSeconds: 0, slotId };
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
   return { allowed: false, retryAfterSeconds };

@@ -4,13 +4,13 @@ import { normalizeEmail, normalizeIdentifier } from '../accounts/accounts.js';
 import type { AccountTokenPurpose, Models } from '../db/models.js';
 import { type EmailTemplate, renderEmail } from '../mail/templates.js';
 import type { Mailer } from '../mail/transport.js';
-import type { AccountEmailRequest } from '../workflows/accounts/contract.js';
+import type { AccountEmailRequest } from '../accounts/email-requests.js';
 import type { FileStore } from '../db/files.js';
 import { filesOf, missingItems } from '../domain/dossier.js';
-import type { DossierState } from '../workflows/dossier/contract.js';
+import type { DossierState } from '../domain/dossier-record.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot'>;
+  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey'>;
   mailer: Pick<Mailer, 'send'>;
   files: Pick<FileStore, 'delete' | 'listDossierUploads' | 'deleteStrayChunks'>;
   config: {
@@ -131,7 +131,7 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
       // `revision` too would scan the collection on FerretDB, see db/models.ts),
       // so it is not atomic with the write: the workflow stores one revision at a
       // time, in order, and a newer store can only land between the two if this
-      // attempt was given up (30 s timeout in workflows/dossier/workflow.ts) and
+      // attempt was given up (30 s timeout in workflows/dossier/activities.ts) and
       // retried meanwhile. Such an attempt must not write: past 20 s it fails
       // instead, and the window left is a single write lasting over 10 s.
       const startedAt = Date.now();
@@ -187,12 +187,12 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
     },
 
     /**
-     * FerretDB has no TTL indexes: expired sessions, tokens and rate-limit
-     * slots are removed here, on a schedule; so are uploads older than an
+     * FerretDB has no TTL indexes: expired sessions, tokens, rate-limit
+     * slots and Idempotency-Keys are removed here, on a schedule; so are uploads older than an
      * hour that no dossier refers to (a process that died between storing a
      * file and recording it, or an upload whose Update timed out and failed).
      */
-    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number; orphanFiles: number; strayChunkUploads: number }> {
+    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number; idempotencyKeys: number; orphanFiles: number; strayChunkUploads: number }> {
       const now = new Date();
       const uploads = await files.listDossierUploads(new Date(now.getTime() - ORPHAN_AFTER_MS));
       const referenced = new Map<string, Set<string>>();
@@ -207,13 +207,21 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
           orphanFiles += 1;
         }
       }
-      const [sessions, tokens, rateLimits] = await Promise.all([
+      const [sessions, tokens, rateLimits, idempotencyKeys] = await Promise.all([
         models.Session.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { absoluteExpiresAt: { $lte: now } }] }),
         models.AccountToken.deleteMany({ expiresAt: { $lte: now } }),
         models.RateSlot.deleteMany({ expiresAt: { $lte: now } }),
+        models.IdempotencyKey.deleteMany({ expiresAt: { $lte: now } }),
       ]);
       const strayChunkUploads = await files.deleteStrayChunks(new Date(now.getTime() - ORPHAN_AFTER_MS));
-      return { sessions: sessions.deletedCount, tokens: tokens.deletedCount, rateLimits: rateLimits.deletedCount, orphanFiles, strayChunkUploads };
+      return {
+        sessions: sessions.deletedCount,
+        tokens: tokens.deletedCount,
+        rateLimits: rateLimits.deletedCount,
+        idempotencyKeys: idempotencyKeys.deletedCount,
+        orphanFiles,
+        strayChunkUploads,
+      };
     },
   };
 }

@@ -4,19 +4,16 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Database } from '../db/connection.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ApiConfig } from './config.js';
 import { registerErrorHandling } from './error-handler.js';
+import { AppError } from './errors.js';
+import { registerScopeCheck } from './access.js';
+import { openApiTransform, openApiTransformObject } from './openapi.js';
 import { registerOriginCheck } from './origin-check.js';
-import { registerScopeCheck } from './scope-check.js';
+import { API_PREFIX } from './prefix.js';
 import type { RateRules } from './rate-rules.js';
 import { accountRoutes } from './routes/accounts.js';
 import { staffRoutes } from './routes/staff.js';
@@ -65,6 +62,17 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
     for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
   });
   registerErrorHandling(app);
+  // Many clients send `Content-Type: application/json` on every request, a body or not: an empty
+  // one is no body (the route's schema says whether it needs one), not a 400 of its own.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new AppError('BAD_REQUEST', "Le corps de la requête n'est pas du JSON valide."), undefined);
+    }
+  });
   registerOriginCheck(app, deps.config.PUBLIC_BASE_URL);
 
   await app.register(fastifyCookie);
@@ -78,7 +86,9 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         version: '0.1.0',
         description:
           "Inscription aux sélections d'une école de formation au travail social : comptes, dossiers d'inscription, service sélection. " +
-          'Every error answers `{ statusCode, code, message }`: `code` is stable for programs, `message` is French for people.\n\n' +
+          'The JSON API lives under `/api`; this document is `/api/docs/json`. ' +
+          'Every error answers `{ statusCode, code, message, details? }`: `code` is stable for programs, `message` is French for people, ' +
+          'and each item of `details` names a field (`field`), its rule (`code`) and a French `message` to show next to it.\n\n' +
           'Authentication: `POST /auth/login` opens a server-side session. Browsers get it as the HttpOnly, SameSite=Lax cookie ' +
           '`candidature_session` (`__Host-candidature_session`, Secure, under HTTPS); other clients ask with `client: "api"` for the token ' +
           'and send it as `Authorization: Bearer <token>`. Log-out, a password change (other sessions) and a password reset (all sessions) ' +
@@ -98,15 +108,20 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         { name: 'dossiers', description: "Dossiers d'inscription" },
       ],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: openApiTransform,
+    transformObject: openApiTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
 
-  await app.register(healthRoutes);
-  await app.register(accountRoutes);
-  await app.register(staffRoutes);
-  await app.register(selectionRoutes);
-  await app.register(dossierRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(accountRoutes);
+      await api.register(staffRoutes);
+      await api.register(selectionRoutes);
+      await api.register(dossierRoutes);
+    },
+    { prefix: API_PREFIX },
+  );
   return app;
 }

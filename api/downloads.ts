@@ -13,3 +13,12 @@ export function sendDownload(reply: FastifyReply, file: { contentType: string; s
     .header('x-content-type-options', 'nosniff')
     .send(body);
 }
+
+/** Sends a generated file (an archive, an export) as a download, streamed as it is made. */
+export function sendStream(reply: FastifyReply, contentType: string, filename: string, body: Readable | string) {
+  return reply
+    .type(contentType)
+    .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`)
+    .header('x-content-type-options', 'nosniff')
+    .send(body);
+}

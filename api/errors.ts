@@ -1,9 +1,13 @@
+import type { Refusal } from '../domain/dossier-lifecycle.js';
+import type { ErrorDetail } from '../domain/validation.js';
+
 /**
  * The one application error type. Every error the API answers with has this
  * JSON shape: { statusCode, code, message, details? }, the HTTP status equal to
  * statusCode. `code` is stable for programs; `message` is French for people.
  */
 export const errorCodes = {
+  BAD_REQUEST: 400,
   VALIDATION_FAILED: 400,
   WEAK_PASSWORD: 400,
   DEADLINE_NOT_LATER: 400,
@@ -26,18 +30,21 @@ export const errorCodes = {
   DOSSIER_INCOMPLETE: 409,
   EMAIL_NOT_VERIFIED: 409,
   TOO_MANY_ENTRIES: 409,
+  NO_DIPLOMA_CONFLICT: 409,
   ILLEGAL_TRANSITION: 409,
   IDENTIFIER_TAKEN: 409,
   EMAIL_TAKEN: 409,
   SELECTION_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
+
 
 export class AppError extends Error {
   override name = 'AppError';
@@ -46,7 +53,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    readonly details?: ErrorDetail[],
     /** Extra response headers, e.g. Retry-After. */
     readonly headers: Record<string, string> = {},
   ) {
@@ -57,9 +64,9 @@ export class AppError extends Error {
 
 export interface ErrorBody {
   statusCode: number;
-  code: string;
+  code: ErrorCode;
   message: string;
-  details?: unknown;
+  details?: ErrorDetail[];
 }
 
 export const errors = {
@@ -76,14 +83,14 @@ export const errors = {
   forbidden: () => new AppError('FORBIDDEN', "Vous n'avez pas accès à cette page : elle est réservée au service sélection."),
   invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 'Identifiant ou mot de passe incorrect.'),
   currentPasswordInvalid: () =>
-    new AppError('CURRENT_PASSWORD_INVALID', 'Le mot de passe actuel est incorrect.', [{ field: 'body.currentPassword', message: 'mot de passe incorrect' }]),
+    new AppError('CURRENT_PASSWORD_INVALID', 'Le mot de passe actuel est incorrect.', [{ field: 'body.currentPassword', code: 'INCORRECT', message: 'mot de passe incorrect' }]),
   identifierTaken: () =>
     new AppError('IDENTIFIER_TAKEN', 'Cet identifiant est déjà utilisé. Choisissez-en un autre, ou connectez-vous si ce compte est le vôtre.', [
-      { field: 'body.identifier', message: 'identifiant déjà utilisé' },
+      { field: 'body.identifier', code: 'TAKEN', message: 'identifiant déjà utilisé' },
     ]),
   emailTaken: () => new AppError('EMAIL_TAKEN', 'Cette adresse e-mail est déjà celle d’un autre compte.'),
   weakPassword: (reason: string, suggestions: string[], field: string) =>
-    new AppError('WEAK_PASSWORD', reason, [{ field, message: reason }, ...suggestions.map((message) => ({ field, message }))]),
+    new AppError('WEAK_PASSWORD', reason, [{ field, code: 'WEAK_PASSWORD', message: reason }, ...suggestions.map((message) => ({ field, code: 'SUGGESTION', message }))]),
   invalidToken: () =>
     new AppError('INVALID_TOKEN', "Ce lien n'est plus valide : il a déjà servi ou il a expiré. Demandez-en un nouveau."),
   tooManyRequests: (retryAfterSeconds: number) =>
@@ -102,8 +109,23 @@ export const errors = {
     new AppError('SERVICE_UNAVAILABLE', 'Le service est momentanément indisponible. Réessayez dans quelques instants.', undefined, {
       'retry-after': '5',
     }),
+  idempotencyKeyReused: () =>
+    new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'Cette clé Idempotency-Key a déjà servi pour une autre demande : envoyez chaque nouvelle action avec une nouvelle clé.',
+      [{ field: 'headers.idempotency-key', code: 'REUSED', message: 'clé déjà utilisée avec un autre contenu' }],
+    ),
   invalidIdempotencyKey: () =>
     new AppError('VALIDATION_FAILED', "L'en-tête Idempotency-Key est invalide.", [
-      { field: 'headers.idempotency-key', message: '1 à 128 caractères parmi lettres, chiffres, « - », « _ », « . » et « : »' },
+      { field: 'headers.idempotency-key', code: 'INVALID_FORMAT', message: '1 à 128 caractères parmi lettres, chiffres, « - », « _ », « . » et « : »' },
     ]),
 };
+
+/**
+ * A refusal of the life cycle (from the workflow's validators, or judged from
+ * the record when the workflow has ended) as the API's error. Its code is an
+ * error code of the catalogue as is: the compiler checks that every refusal is one.
+ */
+export function refusalError(refusal: Refusal, details?: ErrorDetail[]): AppError {
+  return new AppError(refusal.code, refusal.message, details);
+}

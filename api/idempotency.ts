@@ -1,20 +1,59 @@
+/**
+ * The optional `Idempotency-Key` request header: a client that got no answer
+ * (a timeout, a 503, a dropped connection) sends the same request again with
+ * the same key, and it lands once. The key becomes the Temporal Update id,
+ * scoped by method and path (which name the dossier, document or entry), so
+ * a key reused for another step is not mistaken for a retry. The same key
+ * with other content is refused (422), not answered with the first outcome.
+ */
 import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { isDuplicateKeyError } from '../db/errors.js';
+import type { Models } from '../db/models.js';
 import { errors } from './errors.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const KEY_LIFETIME_MS = 24 * 3600_000;
 
-/**
- * The Temporal Update id for a candidate's step, from the optional
- * `Idempotency-Key` request header. A client that did not get an answer (a
- * timeout, a 503, a dropped connection) sends the step again with the same
- * key and the step lands once. Scoped by method and path (which names the
- * document or entry) so that a key reused for another step is not mistaken
- * for a retry; Temporal scopes it to the dossier's run.
- */
-export function updateIdOf(request: FastifyRequest): string | undefined {
+/** The request's key scoped by method and path, checked for its form (400 before anything is read); undefined without one. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const key = request.headers[IDEMPOTENCY_HEADER];
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw errors.invalidIdempotencyKey();
   return `${request.method} ${request.url.split('?')[0]}#${key}`;
+}
+
+/** A stable hash of what a request carries: its JSON body (keys sorted), or a file's bytes and name. */
+export function fingerprintOf(content: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+      : Array.isArray(value)
+        ? value.map(canonical)
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(content ?? null))).digest('hex');
+}
+
+/**
+ * Records the key's first use with its fingerprint, or checks a retry's
+ * against it: the Temporal Update id to use, or a 422 for other content.
+ * Parallel first uses race on a unique _id: one inserts, the others compare.
+ */
+export async function claimIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string): Promise<string | undefined> {
+  if (scopedKey === undefined) return undefined;
+  const _id = createHash('sha256').update(scopedKey).digest('hex');
+  try {
+    await models.IdempotencyKey.create({ _id, fingerprint, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS) });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const first = await models.IdempotencyKey.findById(_id).lean();
+    if (first && first.fingerprint !== fingerprint) throw errors.idempotencyKeyReused();
+  }
+  return scopedKey;
+}
+
+/** For a JSON request: its key claimed with the body's fingerprint. */
+export function updateIdOf(request: FastifyRequest): Promise<string | undefined> {
+  return claimIdempotencyKey(request.server.deps.database.models, idempotencyKeyOf(request), fingerprintOf(request.body));
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FileStore } from '../db/files.js';
 import type { FileRef } from '../domain/dossier.js';
@@ -18,8 +19,28 @@ export function detectFileType(head: Uint8Array): AcceptedType | undefined {
   return SIGNATURES.find((signature) => signature.bytes.every((byte, index) => head[index] === byte))?.type;
 }
 
+/**
+ * How each type ends: a file cut off in transfer (or saved half-written) lacks
+ * it. Looked for in the last bytes only: PDF readers look for "%%EOF" in the
+ * last 1024 bytes; a PNG ends with its IEND chunk; a JPEG with its EOI marker,
+ * which cannot occur inside the compressed data before it (a 0xFF there is
+ * always followed by 0x00 or a restart marker), trailing padding allowed.
+ */
+const ENDINGS: Record<AcceptedType, Buffer> = {
+  'application/pdf': Buffer.from('%%EOF'),
+  'image/png': Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]),
+  'image/jpeg': Buffer.from([0xff, 0xd9]),
+};
+const TAIL_LENGTH = 1024;
+
+/** The file's last bytes hold the ending of its type. */
+export function hasEnding(type: AcceptedType, tail: Buffer): boolean {
+  return tail.includes(ENDINGS[type]);
+}
+
 class UnsupportedFileType extends Error {}
 class FileTypeMismatch extends Error {}
+class TruncatedFile extends Error {}
 
 /** What a name's extension says the bytes must be; a name without one says nothing. */
 const EXTENSION_TYPES: Record<string, AcceptedType> = {
@@ -73,49 +94,69 @@ export function claimedFileType(filename: string, declared: string | undefined):
 class FileTypeGate extends Transform {
   type: AcceptedType | undefined;
   private head = Buffer.alloc(0);
+  private tail = Buffer.alloc(0);
+  private readonly hash = createHash('sha256');
 
-  constructor(private readonly claimed: AcceptedType | undefined) {
+  constructor(
+    private readonly claimed: AcceptedType | undefined,
+    /** The multipart limit cut the file: it is refused as too large, not as damaged. */
+    private readonly cutAtLimit: () => boolean,
+  ) {
     super();
   }
 
+  /** The SHA-256 of the bytes, once they have all passed. */
+  get digest(): string {
+    return this.hash.digest('hex');
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    this.tail = Buffer.concat([this.tail, chunk]).subarray(-TAIL_LENGTH);
     if (this.type) return callback(null, chunk);
     this.head = Buffer.concat([this.head, chunk]);
     if (this.head.length < SNIFF_LENGTH) return callback();
-    this.check(callback);
+    callback(this.check() ?? null);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.type) return callback();
-    this.check(callback);
+    const refused = this.type ? undefined : this.check();
+    if (refused) return callback(refused);
+    // The whole file has passed: a file cut short lacks its type's ending.
+    callback(this.cutAtLimit() || hasEnding(this.type!, this.tail) ? null : new TruncatedFile());
   }
 
-  private check(callback: TransformCallback): void {
+  /** Judges the first bytes: the refusal, or nothing once they are passed on. */
+  private check(): Error | undefined {
     this.type = detectFileType(this.head);
-    if (!this.type) return callback(new UnsupportedFileType());
-    if (this.claimed && this.claimed !== this.type) return callback(new FileTypeMismatch());
-    const head = this.head;
+    if (!this.type) return new UnsupportedFileType();
+    if (this.claimed && this.claimed !== this.type) return new FileTypeMismatch();
+    this.push(this.head);
     this.head = Buffer.alloc(0);
-    callback(null, head);
+    return undefined;
   }
 }
 
 export const uploadErrors = {
-  noFile: () => new AppError('VALIDATION_FAILED', 'Aucun fichier reçu : joignez le document dans le champ « file ».', [{ field: 'body.file', message: 'fichier obligatoire' }]),
+  noFile: () => new AppError('VALIDATION_FAILED', 'Aucun fichier reçu : joignez le document dans le champ « file ».', [{ field: 'body.file', code: 'REQUIRED', message: 'fichier obligatoire' }]),
   unexpectedPart: () =>
-    new AppError('VALIDATION_FAILED', 'Envoyez un seul fichier, dans le champ « file », sans autre champ.', [{ field: 'body', message: 'un seul fichier attendu' }]),
+    new AppError('VALIDATION_FAILED', 'Envoyez un seul fichier, dans le champ « file », sans autre champ.', [{ field: 'body', code: 'UNEXPECTED_PART', message: 'un seul fichier attendu' }]),
   badFilename: () =>
     new AppError('VALIDATION_FAILED', 'Le nom du fichier est invalide : renommez-le (sans « / », « \\ » ni caractère spécial, 255 caractères au plus) et recommencez.', [
-      { field: 'body.file.filename', message: 'nom de fichier invalide' },
+      { field: 'body.file.filename', code: 'INVALID_FORMAT', message: 'nom de fichier invalide' },
     ]),
   tooLarge: (maxBytes: number) =>
     new AppError('PAYLOAD_TOO_LARGE', `Le fichier dépasse la taille maximale de ${Math.round(maxBytes / (1024 * 1024))} Mo.`),
   unsupportedType: () =>
     new AppError('UNSUPPORTED_MEDIA_TYPE', 'Ce type de fichier n’est pas accepté : déposez un PDF (conseillé), un JPEG ou un PNG.'),
+  truncated: () =>
+    new AppError('UNSUPPORTED_MEDIA_TYPE', 'Le fichier semble incomplet ou endommagé (sa fin manque) : enregistrez-le à nouveau sur votre ordinateur, puis déposez-le.', [
+      { field: 'body.file', code: 'TRUNCATED', message: 'fichier incomplet' },
+    ]),
   typeMismatch: () =>
     new AppError('UNSUPPORTED_MEDIA_TYPE', 'Le contenu du fichier ne correspond pas à son nom ou à son type : vérifiez le fichier et déposez un PDF, un JPEG ou un PNG.'),
   notMultipart: () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'Envoyez le fichier en multipart/form-data, dans le champ « file ».'),
-  malformed: () => new AppError('VALIDATION_FAILED', "L'envoi du fichier est incomplet ou mal formé : recommencez.", [{ field: 'body.file', message: 'multipart invalide' }]),
+  malformed: () => new AppError('VALIDATION_FAILED', "L'envoi du fichier est incomplet ou mal formé : recommencez.", [{ field: 'body.file', code: 'MALFORMED', message: 'envoi mal formé' }]),
 };
 
 /** Errors the multipart plugin already gave a 4xx status keep it (the error handler answers them). */
@@ -145,11 +186,17 @@ export function acceptableFilename(name: unknown): string | undefined {
  * what its name and declared type claim), its size by the multipart limit.
  * Whatever is refused is deleted before the error is answered.
  */
+export interface ReceivedUpload {
+  file: FileRef;
+  /** The bytes' SHA-256 and the name: what an Idempotency-Key retry must carry again. */
+  fingerprint: string;
+}
+
 export async function receiveUpload(
   request: FastifyRequest,
   files: FileStore,
   options: { maxBytes: number; metadata: Record<string, unknown> },
-): Promise<FileRef> {
+): Promise<ReceivedUpload> {
   try {
     return await readUpload(request, files, options);
   } catch (error) {
@@ -169,7 +216,7 @@ export async function receiveUpload(
   }
 }
 
-async function readUpload(request: FastifyRequest, files: FileStore, options: { maxBytes: number; metadata: Record<string, unknown> }): Promise<FileRef> {
+async function readUpload(request: FastifyRequest, files: FileStore, options: { maxBytes: number; metadata: Record<string, unknown> }): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw uploadErrors.notMultipart();
   // `throwFileSizeLimit` is read by parts() too (the plugin's index.js), though its types list it for file() only.
   // `preservePath`: busboy would otherwise cut "../../x.pdf" to "x.pdf" silently; such a name is refused instead.
@@ -202,7 +249,7 @@ async function readUpload(request: FastifyRequest, files: FileStore, options: { 
 
   let requestError: unknown;
   part.file.once('error', (error) => (requestError = error));
-  const gate = new FileTypeGate(claimed);
+  const gate = new FileTypeGate(claimed, () => part.file.truncated);
   let stored;
   try {
     stored = await files.save(part.file, { filename, contentType: 'application/octet-stream', metadata: options.metadata }, [gate]);
@@ -210,6 +257,7 @@ async function readUpload(request: FastifyRequest, files: FileStore, options: { 
     part.file.resume();
     if (error instanceof UnsupportedFileType) throw uploadErrors.unsupportedType();
     if (error instanceof FileTypeMismatch) throw uploadErrors.typeMismatch();
+    if (error instanceof TruncatedFile) throw uploadErrors.truncated();
     if (requestError !== undefined && error === requestError) throw uploadErrors.malformed();
     throw error;
   }
@@ -221,5 +269,8 @@ async function readUpload(request: FastifyRequest, files: FileStore, options: { 
   }
   // The type is set once the first bytes told (the file was streamed in before).
   await files.setContentType(stored.id, gate.type!);
-  return { fileId: stored.id, filename: stored.filename, contentType: gate.type!, size: stored.length, uploadedAt: new Date().toISOString() };
+  return {
+    file: { fileId: stored.id, filename: stored.filename, contentType: gate.type!, size: stored.length, uploadedAt: new Date().toISOString() },
+    fingerprint: `${gate.digest}:${filename}`,
+  };
 }

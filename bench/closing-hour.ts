@@ -12,13 +12,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import autocannon from 'autocannon';
 import { fileURLToPath } from 'node:url';
-import { createSelection, hoursFromNow } from '../test/support/fixtures.js';
+import { civilStatusOf, createSelection, hoursFromNow } from '../test/support/fixtures.js';
 import { waitForEmails } from '../test/reliability/support/invariants.js';
-import { apiClient, candidateJourney, inParallel, journeyCivilStatus, officeValidates, Tally } from '../test/reliability/support/journey.js';
 import type { System } from '../test/reliability/support/system.js';
 import { type CandidateWithDossier } from './open-dossiers.js';
 import { cpuMeter, log, median, percentile, type ProcessName, settle } from './measure.js';
 import { type TrivialActivities, trivialStepUpdate, type trivialWorkflow } from './trivial-workflow.js';
+import { apiClient, RETRY_MS, Tally } from '../test/support/api-client.js';
+import { candidateJourney, inParallel, officeValidates } from '../test/support/journey.js';
 
 export const JOURNEYS = Number(process.env.BENCH_JOURNEYS ?? 20);
 export const STEPS_PER_JOURNEY = 12; // 11 candidate steps (enrol included) + the office's decision
@@ -29,13 +30,13 @@ export const TRIVIAL_QUEUE = 'bench-trivial';
 export async function journeyThroughput(system: System, run: number): Promise<{ perSecond: number; cpu: Record<ProcessName, number>; seconds: number }> {
   const { trainingId, selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   const candidates = await inParallel(Array.from({ length: JOURNEYS }, (_, n) => n), 8, () => system.account('candidate'));
-  const office = apiClient(system.apiUrl, (await system.account('office', [trainingId])).token, new Tally());
+  const office = apiClient(system.apiUrl, { token: (await system.account('office', [trainingId])).token, retryForMs: RETRY_MS });
   await settle(system);
   const cpu = cpuMeter(system);
   const started = Date.now();
   const ids = await Promise.all(
     candidates.map(async (candidate, n) => {
-      const id = await candidateJourney(apiClient(system.apiUrl, candidate.token, new Tally()), selectionId, run * 1000 + n);
+      const id = await candidateJourney(apiClient(system.apiUrl, { token: candidate.token, retryForMs: RETRY_MS }), selectionId, { n: run * 1000 + n });
       await officeValidates(office, id);
       return id;
     }),
@@ -89,7 +90,7 @@ export interface RushResult {
   cpu: Record<ProcessName, number>;
 }
 
-/** Each autocannon connection is one candidate: it saves its civil status and declares "incomplet", in turn (or reads `/me`). */
+/** Each autocannon connection is one candidate: it saves its civil status and declares "incomplet", in turn (or reads `/api/me`). */
 export async function rush(system: System, connections: number, candidates: CandidateWithDossier[], baseline: boolean): Promise<RushResult> {
   await settle(system);
   let next = 0;
@@ -99,14 +100,14 @@ export async function rush(system: System, connections: number, candidates: Cand
     return candidates[context.n]!;
   };
   const headersOf = (context: object) => ({ authorization: `Bearer ${candidateOf(context).account.token}`, 'content-type': 'application/json' });
-  const pathOf = (context: object) => `/dossiers/${encodeURIComponent(candidateOf(context).dossierId)}`;
+  const pathOf = (context: object) => `/api/dossiers/${encodeURIComponent(candidateOf(context).dossierId)}`;
   const cpu = cpuMeter(system);
   const result = await autocannon({
     url: system.apiUrl,
     connections,
     duration: RUSH_SECONDS,
     requests: baseline
-      ? [{ setupRequest: (request, context) => ({ ...request, method: 'GET', path: '/me', headers: headersOf(context) }) }]
+      ? [{ setupRequest: (request, context) => ({ ...request, method: 'GET', path: '/api/me', headers: headersOf(context) }) }]
       : [
           {
             setupRequest: (request, context) => ({
@@ -114,7 +115,7 @@ export async function rush(system: System, connections: number, candidates: Cand
               method: 'PUT',
               path: `${pathOf(context)}/civil-status`,
               headers: headersOf(context),
-              body: JSON.stringify(journeyCivilStatus(1)),
+              body: JSON.stringify(civilStatusOf(1)),
             }),
           },
           {

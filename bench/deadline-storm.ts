@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { freePort } from '../dev/ports.js';
 import { startSystem, type System } from '../test/reliability/support/system.js';
 import { profileDatabase } from './database-profile.js';
-import { inParallel } from '../test/reliability/support/journey.js';
 import { startTrivialWorker, TRIVIAL_QUEUE } from './closing-hour.js';
 import { cpuMeter, describeCpu, log, median, percentile, type ProcessName } from './measure.js';
 import type { trivialDeadlineWorkflow } from './trivial-workflow.js';
 import { emailArrivals, openDossiers } from './open-dossiers.js';
+import { inParallel } from '../test/support/journey.js';
 
 const SPREAD_MS = Number(process.env.STORM_SPREAD_SECONDS ?? 600) * 1000;
 /** Distinct closing instants of the spread baseline (one selection each): one every second. */

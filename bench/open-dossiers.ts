@@ -5,13 +5,15 @@
  * these scenarios' set-up would pay for.
  */
 import { openDossier } from '../api/services/dossiers.js';
+import type { SelectionRecord } from '../db/models.js';
 import { DOSSIER_TASK_QUEUE } from '../workflows/dossier/contract.js';
 import { candidate } from '../test/support/fixtures.js';
 import { keyOf } from '../test/reliability/support/invariants.js';
 import { createSelection, hoursFromNow } from '../test/support/fixtures.js';
-import { apiClient, inParallel, Tally } from '../test/reliability/support/journey.js';
 import type { Account, System } from '../test/reliability/support/system.js';
 import { log } from './measure.js';
+import { apiClient, RETRY_MS } from '../test/support/api-client.js';
+import { inParallel } from '../test/support/journey.js';
 
 const OPENING_CONCURRENCY = 16;
 
@@ -21,8 +23,10 @@ export async function openDossiers(system: System, selectionIds: string[], label
   const started = Date.now();
   const count = selectionIds.length;
   let done = 0;
+  const selections = new Map<string, SelectionRecord>();
   return inParallel(selectionIds, OPENING_CONCURRENCY, async (selectionId) => {
-    const { dossier } = await openDossier(deps, selectionId, candidate());
+    if (!selections.has(selectionId)) selections.set(selectionId, (await system.database.models.Selection.findById(selectionId).lean())!);
+    const { dossier } = await openDossier(deps, selections.get(selectionId)!, candidate());
     done += 1;
     if (count >= 100 && done % Math.round(count / 10) === 0) log(`${label}: ${done}/${count} opened (${(done / ((Date.now() - started) / 1000)).toFixed(1)}/s)`);
     return dossier.dossierId;
@@ -39,7 +43,7 @@ export async function candidatesWithDossiers(system: System, count: number): Pro
   const { selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   return inParallel(Array.from({ length: count }, (_, n) => n), 8, async () => {
     const account = await system.account('candidate');
-    const opened = await apiClient(system.apiUrl, account.token, new Tally()).request('POST', `/selections/${selectionId}/dossiers`);
+    const opened = await apiClient(system.apiUrl, { token: account.token, retryForMs: RETRY_MS }).request('POST', `/api/selections/${selectionId}/dossiers`);
     return { account, dossierId: opened.body.dossierId as string };
   });
 }

@@ -5,11 +5,11 @@
  *
  *   npx tsx bench/trivial-workflow-memory.ts
  */
-import { inParallel } from '../test/reliability/support/journey.js';
 import { startSystem } from '../test/reliability/support/system.js';
 import { startTrivialWorker, TRIVIAL_QUEUE } from './closing-hour.js';
 import { rssMb } from './measure.js';
 import type { trivialWorkflow } from './trivial-workflow.js';
+import { inParallel } from '../test/support/journey.js';
 
 const WORKFLOWS = 400;
 const system = await startSystem();

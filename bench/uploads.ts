@@ -9,10 +9,10 @@
 import autocannon from 'autocannon';
 import { Readable } from 'node:stream';
 import { createFileStore } from '../db/files.js';
-import { inParallel } from '../test/reliability/support/journey.js';
 import type { System } from '../test/reliability/support/system.js';
 import { log, rssMb, rssPeak, settle } from './measure.js';
 import type { CandidateWithDossier } from './open-dossiers.js';
+import { inParallel } from '../test/support/journey.js';
 
 export const UPLOAD_SIZES_MB = [1, 10, 50] as const;
 export const UPLOAD_CONCURRENCY = [1, 8] as const;
@@ -37,6 +37,7 @@ const uploadsPerConnection = (sizeMb: number) => (sizeMb <= 1 ? 8 : sizeMb <= 10
 function pdfOf(sizeMb: number): Buffer {
   const bytes = Buffer.alloc(sizeMb * MB, 0x20);
   bytes.write('%PDF-1.7\n', 0, 'latin1');
+  bytes.write('\n%%EOF\n', bytes.length - 7, 'latin1');
   return bytes;
 }
 
@@ -74,7 +75,7 @@ export async function uploadThroughApi(system: System, targets: CandidateWithDos
           return {
             ...request,
             method: 'PUT',
-            path: `/dossiers/${encodeURIComponent(target.dossierId)}/documents/cv`,
+            path: `/api/dossiers/${encodeURIComponent(target.dossierId)}/documents/cv`,
             headers: { authorization: `Bearer ${target.account.token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
             body,
           };

@@ -38,6 +38,17 @@ export interface FileStore {
 // The driver bundled with mongoose, so both always speak the same version.
 const { GridFSBucket, ObjectId } = mongoose.mongo;
 
+/**
+ * Resolves once the upload stream has no chunk insert in flight (at most 10 s).
+ * The driver counts them in its stream state, which its API does not expose.
+ */
+async function writesSettled(upload: object): Promise<void> {
+  const state = (upload as { state?: { outstandingRequests?: number } }).state;
+  for (const deadline = Date.now() + 10_000; (state?.outstandingRequests ?? 0) > 0 && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export function createFileStore(connection: Connection, bucketName = 'files'): FileStore {
   const db = connection.db;
   if (!db) throw new Error('database connection is not open');
@@ -52,7 +63,9 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
         // One pipeline: an error or an early end anywhere (a client gone mid-upload) fails it all.
         await pipeline([source, ...transforms, upload]);
       } catch (error) {
-        // The files document is written last, so only chunks can be left behind.
+        // The files document is written last, so only chunks can be left behind; a chunk whose insert
+        // was in flight when the pipeline failed would land after a delete made at once.
+        await writesSettled(upload);
         await db.collection(`${bucketName}.chunks`).deleteMany({ files_id: upload.id });
         throw error;
       }

@@ -1,5 +1,5 @@
 import { type Connection, type InferSchemaType, Schema } from 'mongoose';
-import { DOSSIER_STATUSES } from '../workflows/dossier/contract.js';
+import { DEFAULT_REMINDER_OFFSETS_DAYS, DOSSIER_STATUSES } from '../domain/dossier-lifecycle.js';
 
 /**
  * MongoDB collections. Every schema must work on FerretDB v1 as well as on
@@ -44,7 +44,7 @@ const selectionSchema = new Schema(
       default: "Les frais d'inscription à la sélection sont à régler dans les 15 jours, par virement ou par carte bancaire depuis votre espace candidat. Le détail vous sera précisé par le service sélection.",
     },
     /** Days before closesAt when unfinished dossiers get a reminder. */
-    reminderOffsetsDays: { type: [Number], default: [7, 1] },
+    reminderOffsetsDays: { type: [Number], default: () => [...DEFAULT_REMINDER_OFFSETS_DAYS] },
     /** "Documents téléchargeables": forms a candidate fills and uploads back, stored in GridFS. */
     downloadableForms: {
       type: [new Schema({ id: String, title: String, fileId: String, filename: String }, { _id: false })],
@@ -162,7 +162,20 @@ const rateSlotSchema = new Schema({
   expiresAt: { type: Date, required: true, index: true },
 });
 
+/**
+ * An Idempotency-Key as first used: what the request carried (a hash of its
+ * body or file), so the same key sent again with other content is refused
+ * instead of silently answered with the first outcome. Kept a day.
+ */
+const idempotencyKeySchema = new Schema({
+  _id: { type: String, required: true }, // sha256("<method> <path>#<key>"), hex
+  fingerprint: { type: String, required: true },
+  expiresAt: { type: Date, required: true, index: true },
+});
+
 export type AccountRecord = InferSchemaType<typeof accountSchema>;
+/** A selection as stored (what `lean()` reads). */
+export type SelectionRecord = InferSchemaType<typeof selectionSchema> & { _id: string };
 
 /** Binds the schemas to one connection (processes and tests own their connection). */
 export function createModels(connection: Connection) {
@@ -175,6 +188,7 @@ export function createModels(connection: Connection) {
     Session: connection.model('Session', sessionSchema, 'sessions'),
     AccountToken: connection.model('AccountToken', accountTokenSchema, 'account_tokens'),
     RateSlot: connection.model('RateSlot', rateSlotSchema, 'rate_slots'),
+    IdempotencyKey: connection.model('IdempotencyKey', idempotencyKeySchema, 'idempotency_keys'),
   };
 }
 

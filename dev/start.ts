@@ -4,6 +4,7 @@
  * catcher, loads the demo data once, then runs the worker and the API as
  * child processes, exactly as they run in production. Ctrl-C stops it all.
  */
+import { API_PREFIX } from '../api/prefix.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -151,15 +152,15 @@ async function main(): Promise<void> {
   runChild('worker', 'worker/main.ts', env);
   runChild('api', 'api/server.ts', env);
   const apiUrl = `http://localhost:${config.API_PORT}`;
-  await waitForHealth(`${apiUrl}/health`, 60_000);
+  await waitForHealth(`${apiUrl}${API_PREFIX}/health`, 60_000);
 
   console.log(
     [
       '',
       'Candidature is running.',
-      `  API               ${apiUrl}`,
-      `  API documentation ${apiUrl}/docs`,
-      `  Health            ${apiUrl}/health`,
+      `  API               ${apiUrl}${API_PREFIX}`,
+      `  API documentation ${apiUrl}${API_PREFIX}/docs (OpenAPI: ${apiUrl}${API_PREFIX}/docs/json)`,
+      `  Health            ${apiUrl}${API_PREFIX}/health`,
       `  Temporal Web UI   ${temporalUi}`,
       `  E-mails           ${config.SMTP_URL ? `sent to ${config.SMTP_URL}` : mailDir}`,
       `  Data              ${dataDir}`,

@@ -5,6 +5,7 @@
  * free of Node APIs.
  */
 import { z } from 'zod';
+import './validation.js';
 
 export const MAX_DIPLOMAS = 20;
 export const MAX_EXPERIENCES = 30;
@@ -64,7 +65,19 @@ const isoDate = z
   .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'date invalide (AAAA-MM-JJ)');
 const text = (label: string, max = 200) => z.string().trim().min(1, `${label} obligatoire`).max(max, `${label} trop long`);
 
-export const civilStatusSchema = z.object({
+/** Today's date, "AAAA-MM-JJ", in UTC (in a workflow, the workflow's own clock). */
+const today = () => new Date(Date.now()).toISOString().slice(0, 10);
+/** The date `years` years before today, "AAAA-MM-JJ". */
+const yearsAgo = (years: number) => {
+  const now = new Date(Date.now());
+  return `${String(now.getUTCFullYear() - years).padStart(4, '0')}${now.toISOString().slice(4, 10)}`;
+};
+
+/** A candidate is at least this old, and at most that (a birth date outside is a typing error). */
+export const CANDIDATE_AGE = { min: 16, max: 99 } as const;
+
+/** The fields of "État civil" as stored; `civilStatusSchema` adds the rules tied to today's date. */
+export const civilStatusShape = z.object({
   civility: z.enum(['madame', 'monsieur'], 'civilité : « madame » ou « monsieur »'),
   lastName: text('nom', 100),
   usedLastName: z.string().trim().max(100).optional(),
@@ -82,7 +95,11 @@ export const civilStatusSchema = z.object({
   }),
   phone: z.string().trim().regex(/^\+?[0-9 .()-]{6,20}$/, 'numéro de téléphone invalide'),
 });
-export type CivilStatus = z.infer<typeof civilStatusSchema>;
+export const civilStatusSchema = civilStatusShape.refine(
+  (c) => c.birthDate <= yearsAgo(CANDIDATE_AGE.min) && c.birthDate > yearsAgo(CANDIDATE_AGE.max + 1),
+  { message: `date de naissance invalide : un candidat a entre ${CANDIDATE_AGE.min} et ${CANDIDATE_AGE.max} ans`, path: ['birthDate'] },
+);
+export type CivilStatus = z.infer<typeof civilStatusShape>;
 
 export const situationSchema = z.object({
   status: z.enum(situationCodes, 'situation inconnue : choisissez-en une dans la liste'),
@@ -93,87 +110,150 @@ export type Situation = z.infer<typeof situationSchema>;
 
 const entryId = z.string().regex(/^[a-z0-9-]{1,40}$/, 'identifiant invalide');
 
-/** The fields of a "Diplômes" entry, without the rules that tie them (for answers). */
+/** The fields of a "Diplômes" entry as stored; `diplomaFieldsSchema` adds the rules that tie them. */
 export const diplomaShape = z.object({
-  noDiploma: z.boolean().default(false),
+  /** "Ne possède pas de diplôme": the entry holds the page saying so, and nothing else. */
+  noDiploma: z.boolean().optional(),
   title: z.string().trim().max(200).optional(),
   level: z.string().trim().max(100).optional(),
   institution: z.string().trim().max(200).optional(),
   year: z.number().int().min(1950).max(2100).optional(),
 });
 /** One "Diplômes" entry; a candidate without a diploma adds one with `noDiploma` and the page saying so. */
-export const diplomaFieldsSchema = diplomaShape.refine((d) => d.noDiploma || Boolean(d.title), { message: 'intitulé du diplôme obligatoire', path: ['title'] });
-export type DiplomaFields = z.infer<typeof diplomaFieldsSchema>;
-export interface DiplomaEntry extends DiplomaFields {
-  id: string;
-  document?: FileRef;
-}
-
-/** The fields of an experience entry, without the rules that tie them (for answers). */
-export const experienceShape = z.object({
-  employer: z.string(),
-  position: z.string(),
-  startDate: z.string(),
-  endDate: z.string().optional(),
-  description: z.string().optional(),
-});
-export const experienceFieldsSchema = z
-  .object({
-    employer: text('employeur'),
-    position: text('poste'),
-    startDate: isoDate,
-    endDate: isoDate.optional(),
-    description: z.string().trim().max(2000).optional(),
+export const diplomaFieldsSchema = diplomaShape
+  .refine((d) => d.noDiploma || Boolean(d.title), { message: 'intitulé du diplôme obligatoire', path: ['title'] })
+  .refine((d) => !d.noDiploma || (!d.title && !d.level && !d.institution && d.year === undefined), {
+    message: '« Ne possède pas de diplôme » : laissez l’intitulé, le niveau, l’établissement et l’année vides',
+    path: ['noDiploma'],
   })
+  .refine((d) => d.year === undefined || d.year <= new Date(Date.now()).getUTCFullYear() + 1, {
+    message: 'année invalide : au plus l’année prochaine (diplôme en cours)',
+    path: ['year'],
+  });
+export type DiplomaFields = z.infer<typeof diplomaShape>;
+export const diplomaEntrySchema = diplomaShape.extend({ id: z.string(), document: fileRefSchema.optional() }).meta({ id: 'DiplomaEntry' });
+export type DiplomaEntry = z.infer<typeof diplomaEntrySchema>;
+
+/** The fields of an experience entry as stored; `experienceFieldsSchema` adds the rules that tie them. */
+export const experienceShape = z.object({
+  employer: text('employeur'),
+  position: text('poste'),
+  startDate: isoDate,
+  endDate: isoDate.optional(),
+  description: z.string().trim().max(2000).optional(),
+});
+export const experienceFieldsSchema = experienceShape
+  .refine((e) => e.startDate <= today(), { message: 'la date de début ne peut pas être dans le futur', path: ['startDate'] })
+  .refine((e) => !e.endDate || e.endDate <= today(), { message: 'la date de fin ne peut pas être dans le futur (laissez-la vide pour un emploi en cours)', path: ['endDate'] })
   .refine((e) => !e.endDate || e.endDate >= e.startDate, { message: 'la date de fin précède la date de début', path: ['endDate'] });
-export type ExperienceFields = z.infer<typeof experienceFieldsSchema>;
-export interface ExperienceEntry extends ExperienceFields {
-  id: string;
-  proof?: FileRef;
-}
+export type ExperienceFields = z.infer<typeof experienceShape>;
+export const experienceEntrySchema = experienceShape.extend({ id: z.string(), proof: fileRefSchema.optional() }).meta({ id: 'ExperienceEntry' });
+export type ExperienceEntry = z.infer<typeof experienceEntrySchema>;
 
 export const entryIdSchema = entryId;
 
 /** What the completeness rules look at. */
 export interface DossierContent {
   /** The selection's documents per situation, as they were when the dossier opened. */
-  documentRequirements?: DocumentRequirements;
-  civilStatus?: CivilStatus;
-  situation?: Situation;
+  documentRequirements?: DocumentRequirements | undefined;
+  civilStatus?: CivilStatus | undefined;
+  situation?: Situation | undefined;
   documents: Partial<Record<DocumentKind, FileRef>>;
   diplomas: DiplomaEntry[];
   experiences: ExperienceEntry[];
 }
 
+/** The dossier's steps, in the guide's order, with the names the guide gives them. */
+export const STEPS = [
+  { step: 'civilStatus', label: 'État civil' },
+  { step: 'situation', label: 'Situation actuelle' },
+  { step: 'documents', label: 'Pièces obligatoires' },
+  { step: 'diplomas', label: 'Diplômes' },
+  { step: 'experiences', label: 'Expériences professionnelles' },
+] as const;
+export type Step = (typeof STEPS)[number]['step'];
+
+/** One thing that keeps a dossier from being declared complete, and where it is fixed. */
 export interface MissingItem {
-  /** Stable, for programs. */
+  /** Stable, for programs: "civilStatus", "documents.cv", "diplomas.document"… */
   code: string;
   /** French, for people. */
   label: string;
+  /** The step whose screen fixes it. */
+  step: Step;
+  /** The diploma or experience entry concerned, if any. */
+  entryId?: string;
+  /** The document to upload, for the "documents" step. */
+  document?: DocumentKind;
 }
+
+/** The documents this dossier asks for, from its own snapshot of the selection's list. */
+export function dossierRequiredDocuments(content: Pick<DossierContent, 'situation' | 'documentRequirements'>): DocumentKind[] {
+  return requiredDocuments(content.situation?.status, content.documentRequirements);
+}
+
+const diplomaName = (diploma: DiplomaFields) => (diploma.noDiploma ? 'Ne possède pas de diplôme' : diploma.title);
+const experienceName = (experience: ExperienceFields) => `${experience.position} — ${experience.employer}`;
 
 /** Everything that keeps a dossier from being declared complete (product.md, "Rules"). */
 export function missingItems(content: DossierContent): MissingItem[] {
   const missing: MissingItem[] = [];
-  if (!content.civilStatus) missing.push({ code: 'civilStatus', label: 'État civil à compléter' });
-  if (!content.situation) missing.push({ code: 'situation', label: 'Situation actuelle à renseigner' });
-  for (const kind of requiredDocuments(content.situation?.status, content.documentRequirements)) {
-    if (!content.documents[kind]) missing.push({ code: `documents.${kind}`, label: `${DOCUMENT_LABELS[kind]} à téléverser` });
+  if (!content.civilStatus) missing.push({ code: 'civilStatus', label: 'État civil à compléter', step: 'civilStatus' });
+  if (!content.situation) missing.push({ code: 'situation', label: 'Situation actuelle à renseigner', step: 'situation' });
+  for (const kind of dossierRequiredDocuments(content)) {
+    if (!content.documents[kind]) missing.push({ code: `documents.${kind}`, label: `${DOCUMENT_LABELS[kind]} à téléverser`, step: 'documents', document: kind });
   }
   if (content.diplomas.length === 0) {
-    missing.push({ code: 'diplomas', label: 'Au moins un diplôme (ou la page « Ne possède pas de diplôme ») à renseigner' });
+    missing.push({ code: 'diplomas', label: 'Au moins un diplôme (ou la page « Ne possède pas de diplôme ») à renseigner', step: 'diplomas' });
   }
   for (const diploma of content.diplomas) {
     if (!diploma.document) {
-      missing.push({ code: `diplomas.${diploma.id}.document`, label: `Justificatif du diplôme « ${diploma.noDiploma ? 'Ne possède pas de diplôme' : diploma.title} » à téléverser` });
+      missing.push({ code: 'diplomas.document', label: `Justificatif du diplôme « ${diplomaName(diploma)} » à téléverser`, step: 'diplomas', entryId: diploma.id });
     }
   }
   for (const experience of content.experiences) {
     if (!experience.proof) {
-      missing.push({ code: `experiences.${experience.id}.proof`, label: `Justificatif de l'expérience « ${experience.position} — ${experience.employer} » à téléverser` });
+      missing.push({ code: 'experiences.proof', label: `Justificatif de l'expérience « ${experienceName(experience)} » à téléverser`, step: 'experiences', entryId: experience.id });
     }
   }
   return missing;
+}
+
+/** Where each step stands, for the side list of steps and "Mes inscriptions". */
+export interface StepProgress {
+  step: Step;
+  label: string;
+  /** Nothing of this step is missing, and something was entered. */
+  done: boolean;
+  /** The step must be done before "complet"; experiences are optional. */
+  required: boolean;
+}
+
+export function stepProgress(content: DossierContent): StepProgress[] {
+  const missingSteps = new Set(missingItems(content).map((item) => item.step));
+  const entered: Record<Step, boolean> = {
+    civilStatus: Boolean(content.civilStatus),
+    situation: Boolean(content.situation),
+    documents: Boolean(content.situation),
+    diplomas: content.diplomas.length > 0,
+    experiences: content.experiences.length > 0,
+  };
+  return STEPS.map(({ step, label }) => ({ step, label, done: entered[step] && !missingSteps.has(step), required: step !== 'experiences' }));
+}
+
+/**
+ * "Ne possède pas de diplôme" stands alone: it is the only diploma entry, and
+ * a real diploma cannot join it. A refusal message, or undefined.
+ */
+export function diplomaConflict(diplomas: readonly DiplomaEntry[], entryId: string | undefined, fields: DiplomaFields): string | undefined {
+  const others = diplomas.filter((diploma) => diploma.id !== entryId);
+  if (fields.noDiploma && others.length > 0) {
+    return '« Ne possède pas de diplôme » ne peut pas côtoyer d’autres diplômes : supprimez d’abord les diplômes déjà saisis.';
+  }
+  if (!fields.noDiploma && others.some((diploma) => diploma.noDiploma)) {
+    return 'Vous avez indiqué ne posséder aucun diplôme : supprimez d’abord l’entrée « Ne possède pas de diplôme » pour ajouter un diplôme.';
+  }
+  return undefined;
 }
 
 /** Every file a dossier refers to. */
@@ -191,22 +271,8 @@ export function describeFile(content: DossierContent, fileId: string): string | 
     if (file?.fileId === fileId) return `${DOCUMENT_LABELS[kind as DocumentKind]} (${file.filename})`;
   }
   const diploma = content.diplomas.find((d) => d.document?.fileId === fileId);
-  if (diploma) return `Justificatif du diplôme « ${diploma.noDiploma ? 'Ne possède pas de diplôme' : diploma.title} » (${diploma.document!.filename})`;
+  if (diploma) return `Justificatif du diplôme « ${diplomaName(diploma)} » (${diploma.document!.filename})`;
   const experience = content.experiences.find((e) => e.proof?.fileId === fileId);
-  if (experience) return `Justificatif de l'expérience « ${experience.position} — ${experience.employer} » (${experience.proof!.filename})`;
+  if (experience) return `Justificatif de l'expérience « ${experienceName(experience)} » (${experience.proof!.filename})`;
   return undefined;
-}
-
-export const STEPS = ['civilStatus', 'situation', 'documents', 'diplomas', 'experiences'] as const;
-export type Step = (typeof STEPS)[number];
-
-/** Which steps are done, for "Mes inscriptions". Experiences are optional, so done once their proofs are in. */
-export function stepsDone(content: DossierContent): Record<Step, boolean> {
-  return {
-    civilStatus: Boolean(content.civilStatus),
-    situation: Boolean(content.situation),
-    documents: requiredDocuments(content.situation?.status, content.documentRequirements).every((kind) => content.documents[kind]) && Boolean(content.situation),
-    diplomas: content.diplomas.length > 0 && content.diplomas.every((d) => d.document),
-    experiences: content.experiences.every((e) => e.proof),
-  };
 }

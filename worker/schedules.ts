@@ -1,5 +1,6 @@
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import { PURGE_SCHEDULE_ID } from '../workflows/accounts/contract.js';
+import { purgeExpiredRecordsWorkflow } from '../workflows/accounts/workflow.js';
 
 /**
  * Creates the Schedule that purges expired records, once per namespace: every
@@ -13,7 +14,7 @@ export async function ensurePurgeSchedule(client: Client, options: { taskQueue: 
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       action: {
         type: 'startWorkflow',
-        workflowType: 'purgeExpiredRecordsWorkflow',
+        workflowType: purgeExpiredRecordsWorkflow,
         taskQueue: options.taskQueue,
         args: [],
       },

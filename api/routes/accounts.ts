@@ -1,38 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.js';
 import { authOf, requireAccount, sessionCookieOf, sessionPolicyOf } from '../auth.js';
 import { defaultRateRules } from '../rate-rules.js';
-import { errorSchema, sessionSecurity } from '../schemas.js';
+import { accountSchema, emailSchema, identifierSchema, messageSchema, nameSchema, passwordSchema, tokenSchema } from '../schemas/account.js';
+import { errorResponses, sessionSecurity } from '../schemas/common.js';
 import * as accounts from '../services/accounts.js';
 
-const identifierSchema = z
-  .string()
-  .trim()
-  .min(3, "l'identifiant doit comporter au moins 3 caractères")
-  .max(64, "l'identifiant doit comporter au plus 64 caractères")
-  .regex(/^[A-Za-z0-9._-]+$/, "l'identifiant ne peut contenir que des lettres sans accent, des chiffres, « . », « - » ou « _ »");
-const emailSchema = z.string().trim().max(254).pipe(z.email('adresse e-mail invalide'));
-// Length and strength are judged by the password rule, which explains itself in French.
-const passwordSchema = z.string().min(1, 'mot de passe obligatoire').max(PASSWORD_MAX_LENGTH * 4);
-const nameSchema = (label: string) => z.string().trim().min(1, `${label} obligatoire`).max(100, `${label} trop long`);
-const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'lien invalide');
-
-const accountSchema = z
-  .object({
-    id: z.string(),
-    identifier: z.string(),
-    email: z.string(),
-    emailVerified: z.boolean(),
-    firstName: z.string(),
-    lastName: z.string(),
-    role: z.enum(['candidate', 'office', 'admin']),
-    trainingIds: z.array(z.string()),
-  })
-  .meta({ id: 'Account' });
-const messageSchema = z.object({ message: z.string() });
-const errorResponses = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema, 429: errorSchema };
 const secured = sessionSecurity;
 
 function serviceDeps(app: FastifyInstance): accounts.AccountServiceDeps {
@@ -77,7 +51,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
           firstName: nameSchema('prénom'),
           lastName: nameSchema('nom'),
         }),
-        response: { 202: messageSchema, ...errorResponses },
+        response: { 202: messageSchema, ...errorResponses(400, 409, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -102,7 +76,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
           password: passwordSchema,
           client: z.enum(['browser', 'api']).default('browser'),
         }),
-        response: { 200: z.object({ account: accountSchema, token: z.string().optional(), expiresAt: z.iso.datetime() }), ...errorResponses },
+        response: { 200: z.object({ account: accountSchema, token: z.string().optional(), expiresAt: z.iso.datetime() }), ...errorResponses(400, 401, 429) },
       },
     },
     async (request, reply) => {
@@ -118,7 +92,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     '/auth/logout',
     {
       onRequest: requireAccount,
-      schema: { tags: ['accounts'], summary: 'Se déconnecter', security: secured, response: { 204: z.null(), 401: errorSchema } },
+      schema: { tags: ['accounts'], summary: 'Se déconnecter', security: secured, response: { 204: z.null().describe('Logged out.'), ...errorResponses(401) } },
     },
     async (request, reply) => {
       await accounts.logOut(deps, authOf(request).sessionId);
@@ -134,7 +108,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['accounts'],
         summary: "Renvoyer le lien de confirmation de l'adresse e-mail",
         security: secured,
-        response: { 202: messageSchema, ...errorResponses },
+        response: { 202: messageSchema, ...errorResponses(401, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -153,7 +127,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Confirmer l'adresse e-mail (lien reçu par e-mail)",
         description: 'The front-end page opened by the e-mailed link posts its `token` here. Works once.',
         body: z.object({ token: tokenSchema }),
-        response: { 200: z.object({ message: z.string(), account: accountSchema }), ...errorResponses },
+        response: { 200: z.object({ message: z.string(), account: accountSchema }), ...errorResponses(400, 409, 429, 503) },
       },
     },
     async (request) => {
@@ -170,7 +144,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: '« Réinitialiser mon mot de passe » : identifiant et e-mail',
         description: 'Always the same answer, whether or not the identifier and e-mail match an account.',
         body: z.object({ identifier: z.string().trim().min(1, 'identifiant obligatoire').max(64), email: emailSchema }),
-        response: { 202: messageSchema, ...errorResponses },
+        response: { 202: messageSchema, ...errorResponses(400, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -190,7 +164,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Choisir un nouveau mot de passe (lien reçu par e-mail)',
         description: 'Works once. Ends every session of the account and confirms the change by e-mail.',
         body: z.object({ token: tokenSchema, newPassword: passwordSchema }),
-        response: { 200: messageSchema, ...errorResponses },
+        response: { 200: messageSchema, ...errorResponses(400, 429, 503) },
       },
     },
     async (request) => {
@@ -203,7 +177,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     '/me',
     {
       onRequest: requireAccount,
-      schema: { tags: ['accounts'], summary: 'Mon compte', security: secured, response: { 200: accountSchema, 401: errorSchema } },
+      schema: { tags: ['accounts'], summary: 'Mon compte', security: secured, response: { 200: accountSchema, ...errorResponses(401) } },
     },
     async (request) => accounts.viewAccount(authOf(request).account),
   );
@@ -218,7 +192,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         description: 'Needs the current password. Ends the other sessions and confirms by e-mail.',
         security: secured,
         body: z.object({ currentPassword: passwordSchema, newPassword: passwordSchema }),
-        response: { 200: messageSchema, ...errorResponses },
+        response: { 200: messageSchema, ...errorResponses(400, 401, 429, 503) },
       },
     },
     async (request) => {
@@ -237,7 +211,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         description: 'Needs the current password. The new address replaces the old one once its verification link is opened.',
         security: secured,
         body: z.object({ currentPassword: passwordSchema, newEmail: emailSchema }),
-        response: { 202: messageSchema, ...errorResponses },
+        response: { 202: messageSchema, ...errorResponses(400, 401, 429, 503) },
       },
     },
     async (request, reply) => {

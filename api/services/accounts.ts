@@ -4,11 +4,14 @@ import { AccountConflictError, createAccount, normalizeEmail, normalizeIdentifie
 import { consumeRate, type RateDecision, type RateRule, refundRate } from '../../accounts/rate-limit.js';
 import { createSession, endAllSessions, endSession, type SessionPolicy } from '../../accounts/sessions.js';
 import { consumeAccountToken, findLiveAccountToken, revokeAccountTokens } from '../../accounts/tokens.js';
+import { isDuplicateKeyError } from '../../db/errors.js';
 import type { AccountRecord, Models } from '../../db/models.js';
 import { judgePassword } from '../../domain/password-policy.js';
 import { hashPassword, type PasswordCheck, passwordDecoyHash, verifyPassword } from '../../domain/password.js';
-import { type AccountEmailRequest, accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
-import type { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
+import type { AccountEmailRequest } from '../../accounts/email-requests.js';
+import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
+import { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
+import type { AccountView } from '../schemas/account.js';
 import type { AuthContext } from '../auth.js';
 import { errors } from '../errors.js';
 import { callTemporal } from './temporal-calls.js';
@@ -24,16 +27,6 @@ export interface AccountServiceDeps {
   rateRules: RateRules;
 }
 
-export interface AccountView {
-  id: string;
-  identifier: string;
-  email: string;
-  emailVerified: boolean;
-  firstName: string;
-  lastName: string;
-  role: AccountRecord['role'];
-  trainingIds: string[];
-}
 
 export function viewAccount(account: AccountRecord & { _id: string }): AccountView {
   return {
@@ -81,7 +74,7 @@ async function setPassword(deps: AccountServiceDeps, accountId: string, password
 /** Hands an e-mail to Temporal: delivered by an activity, retried through any SMTP outage. */
 async function requestAccountEmail(deps: AccountServiceDeps, request: AccountEmailRequest): Promise<void> {
   await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
-    deps.temporal.workflow.start<typeof accountEmailWorkflow>('accountEmailWorkflow', {
+    deps.temporal.workflow.start(accountEmailWorkflow, {
       workflowId: accountEmailWorkflowId(randomUUID()),
       taskQueue: deps.taskQueue,
       args: [request],
@@ -165,7 +158,7 @@ export async function confirmEmail(deps: AccountServiceDeps, token: string, clie
   try {
     await deps.models.Account.updateOne({ _id: before._id }, { $set: { email: used.email, emailVerifiedAt: new Date() } });
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw errors.emailTaken();
+    if (isDuplicateKeyError(error)) throw errors.emailTaken();
     throw error;
   }
   if (before.email !== used.email) {

@@ -1,44 +1,27 @@
-import type { Client } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
+import type { Decision, DocumentReviewInput } from '../../domain/decisions.js';
 import { DOCUMENT_LABELS, missingItems, SITUATIONS } from '../../domain/dossier.js';
+import { DOSSIER_STATUSES, type DossierStatus, effectiveDeadline, STATUS_LABELS } from '../../domain/dossier-lifecycle.js';
+import type { Actor, DossierState } from '../../domain/dossier-record.js';
 import { formatParisDateTime } from '../../domain/paris-time.js';
 import {
-  type Actor,
-  DOSSIER_STATUSES,
-  type DossierState,
-  type DossierStatus,
-  effectiveDeadline,
   extendCandidateDeadlineUpdate,
   rejectUpdate,
   requestChangesUpdate,
   reviewDocumentUpdate,
   validateUpdate,
 } from '../../workflows/dossier/contract.js';
+import type { SelectionDoc } from '../access.js';
 import type { AuthContext } from '../auth.js';
-import { errors } from '../errors.js';
-import { type DossierServiceDeps, dossierUpdate, runDossierUpdate, type DossierView, viewDossier } from './dossiers.js';
+import type { DossierView } from '../schemas/dossier.js';
+import type { DossierList, DossierListQuery } from '../schemas/staff.js';
+import { viewDossier } from './dossier-view.js';
+import { type DossierServiceDeps, type DossierUpdate, dossierUpdate, sendDossierUpdate } from './dossiers.js';
+import type { DossierAction } from '../../domain/dossier-lifecycle.js';
 
 /** The staff member as the audit trail names them. */
 export function actorOf(auth: AuthContext): Actor {
   return { type: 'staff', id: auth.account._id, name: `${auth.account.firstName} ${auth.account.lastName}` };
-}
-
-/** The selection, if this staff member's scope includes it; otherwise 404, like one that does not exist. */
-export async function selectionInScope(models: Pick<Models, 'Selection'>, selectionId: string, auth: AuthContext) {
-  const selection = await models.Selection.findById(selectionId).lean();
-  if (!selection) throw errors.selectionNotFound();
-  if (auth.account.role !== 'admin' && !(auth.account.trainingIds ?? []).includes(selection.trainingId)) throw errors.selectionNotFound();
-  return selection;
-}
-
-export interface DossierListQuery {
-  status?: DossierStatus;
-  complete?: boolean;
-  q?: string;
-  sort: 'lastName' | 'submittedAt' | 'updatedAt' | 'status';
-  order: 'asc' | 'desc';
-  page: number;
-  pageSize: number;
 }
 
 function escapeRegex(text: string): string {
@@ -46,9 +29,8 @@ function escapeRegex(text: string): string {
 }
 
 /** A selection's dossiers for the office: filtered, searched, sorted, paginated, with counts per status. */
-export async function listSelectionDossiers(models: Pick<Models, 'Selection' | 'Dossier' | 'Account'>, selectionId: string, auth: AuthContext, query: DossierListQuery) {
-  await selectionInScope(models, selectionId, auth);
-  const filter: Record<string, unknown> = { selectionId };
+export async function listSelectionDossiers(models: Pick<Models, 'Dossier' | 'Account'>, selection: SelectionDoc, query: DossierListQuery): Promise<DossierList> {
+  const filter: Record<string, unknown> = { selectionId: selection._id };
   if (query.status) filter.status = query.status;
   if (query.complete !== undefined) filter.missingCount = query.complete ? 0 : { $gt: 0 };
   if (query.q) {
@@ -70,66 +52,49 @@ export async function listSelectionDossiers(models: Pick<Models, 'Selection' | '
       .limit(query.pageSize)
       .lean(),
     models.Dossier.countDocuments(filter),
-    models.Dossier.find({ selectionId }, { status: 1 }).lean(),
+    models.Dossier.find({ selectionId: selection._id }, { status: 1 }).lean(),
   ]);
   // Counted here rather than by $group: a few hundred statuses per selection, and no reliance on FerretDB's aggregation.
   const counts = Object.fromEntries(DOSSIER_STATUSES.map((status) => [status, 0])) as Record<DossierStatus, number>;
   for (const record of all) counts[record.status as DossierStatus] += 1;
   return {
-    items: records.map((record) => viewDossier(record.state as DossierState)),
+    items: records.map((record) => viewDossier(record.state as DossierState, 'staff')),
     total,
     page: query.page,
     pageSize: query.pageSize,
-    counts: { ...counts, total: all.length },
+    counts,
+    selectionTotal: all.length,
   };
 }
 
-export type Decision =
-  | { decision: 'validate' }
-  | { decision: 'requestChanges'; comment: string; items: string[]; respondBy?: string }
-  | { decision: 'reject'; reason: string };
+/** An office action on a dossier (found reachable by the scope check), answered with the office's view. */
+async function applyOfficeAction(deps: DossierServiceDeps, dossier: DossierState, action: DossierAction, update: DossierUpdate, updateId?: string): Promise<DossierView> {
+  return viewDossier(await sendDossierUpdate(deps, dossier, action, update, updateId), 'staff');
+}
 
 /** Validate, ask for changes or reject: one Update on the dossier's workflow, recorded with who and when. */
-export async function decide(deps: DossierServiceDeps, state: DossierState, auth: AuthContext, decision: Decision, updateId?: string): Promise<DossierView> {
+export async function decide(deps: DossierServiceDeps, dossier: DossierState, selection: SelectionDoc, auth: AuthContext, decision: Decision, updateId?: string): Promise<DossierView> {
   const by = actorOf(auth);
   switch (decision.decision) {
-    case 'validate': {
-      const selection = await deps.models.Selection.findById(state.selectionId).lean();
-      const paymentTerms = selection?.paymentTerms ?? '';
-      return runDossierUpdate(deps, state, dossierUpdate(validateUpdate, { by, paymentTerms }), updateId);
+    case 'validate':
+      return applyOfficeAction(deps, dossier, 'validate', dossierUpdate(validateUpdate, { by, paymentTerms: selection.paymentTerms ?? '' }), updateId);
+    case 'requestChanges': {
+      const { decision: _decision, ...request } = decision;
+      return applyOfficeAction(deps, dossier, 'requestChanges', dossierUpdate(requestChangesUpdate, { by, ...request }), updateId);
     }
-    case 'requestChanges':
-      return runDossierUpdate(
-        deps,
-        state,
-        dossierUpdate(requestChangesUpdate, { by, comment: decision.comment, items: decision.items, ...(decision.respondBy ? { respondBy: decision.respondBy } : {}) }),
-        updateId,
-      );
     case 'reject':
-      return runDossierUpdate(deps, state, dossierUpdate(rejectUpdate, { by, reason: decision.reason }), updateId);
+      return applyOfficeAction(deps, dossier, 'reject', dossierUpdate(rejectUpdate, { by, reason: decision.reason }), updateId);
   }
 }
 
 /** The office's verdict on one submitted file: accepted, or refused with a comment. */
-export async function reviewDocument(
-  deps: DossierServiceDeps,
-  state: DossierState,
-  auth: AuthContext,
-  review: { fileId: string; verdict: 'accepted' | 'refused'; comment?: string },
-  updateId?: string,
-): Promise<DossierView> {
-  return runDossierUpdate(deps, state, dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }), updateId);
+export async function reviewDocument(deps: DossierServiceDeps, dossier: DossierState, auth: AuthContext, review: DocumentReviewInput, updateId?: string): Promise<DossierView> {
+  return applyOfficeAction(deps, dossier, 'reviewDocument', dossierUpdate(reviewDocumentUpdate, { by: actorOf(auth), ...review }), updateId);
 }
 
 /** One candidate's own deadline, moved later. */
-export async function extendCandidateDeadline(
-  deps: DossierServiceDeps,
-  state: DossierState,
-  auth: AuthContext,
-  deadline: string,
-  updateId?: string,
-): Promise<DossierView> {
-  return runDossierUpdate(deps, state, dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }), updateId);
+export async function extendCandidateDeadline(deps: DossierServiceDeps, dossier: DossierState, auth: AuthContext, deadline: string, updateId?: string): Promise<DossierView> {
+  return applyOfficeAction(deps, dossier, 'extendCandidateDeadline', dossierUpdate(extendCandidateDeadlineUpdate, { by: actorOf(auth), deadline }), updateId);
 }
 
 const CSV_COLUMNS = [
@@ -151,15 +116,6 @@ const CSV_COLUMNS = [
   'Décision le',
 ] as const;
 
-const STATUS_LABELS: Record<DossierStatus, string> = {
-  DRAFT: 'En cours de saisie',
-  SUBMITTED: 'Complet, à étudier',
-  CHANGES_REQUESTED: 'Modifications demandées',
-  VALIDATED: 'Validé',
-  REJECTED: 'Non retenu',
-  EXPIRED: 'Clos (incomplet)',
-  WITHDRAWN: 'Retiré',
-};
 
 export function csvCell(value: string | number | undefined): string {
   let text = value === undefined ? '' : String(value);
@@ -172,9 +128,8 @@ export function csvCell(value: string | number | undefined): string {
  * A selection's dossiers as CSV for French Excel: UTF-8 with BOM, ";" as
  * separator, CRLF line ends, one row per dossier, dates in Paris time.
  */
-export async function exportSelectionCsv(models: Pick<Models, 'Selection' | 'Dossier'>, selectionId: string, auth: AuthContext): Promise<{ filename: string; csv: string }> {
-  const selection = await selectionInScope(models, selectionId, auth);
-  const records = await models.Dossier.find({ selectionId }).sort({ 'candidate.lastName': 1, _id: 1 }).lean();
+export async function exportSelectionCsv(models: Pick<Models, 'Dossier'>, selection: SelectionDoc): Promise<{ filename: string; csv: string }> {
+  const records = await models.Dossier.find({ selectionId: selection._id }).sort({ 'candidate.lastName': 1, _id: 1 }).lean();
   const rows = records.map((record) => {
     const state = record.state as DossierState;
     const situation = SITUATIONS.find((s) => s.code === state.situation?.status)?.label;

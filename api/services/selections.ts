@@ -1,9 +1,14 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
-import { extendDeadlineSignal } from '../../workflows/dossier/contract.js';
-import { AppError, errors } from '../errors.js';
-import { callTemporal } from './temporal-calls.js';
 import { DOCUMENT_LABELS, type DocumentRequirements, requiredDocuments, SITUATIONS } from '../../domain/dossier.js';
+import { LIVE_STATUSES } from '../../domain/dossier-lifecycle.js';
+import { isSelectionOpen } from '../../domain/selection.js';
+import { extendDeadlineSignal } from '../../workflows/dossier/contract.js';
+import { type SelectionDoc, type StaffScope, scopeFilter } from '../access.js';
+import { AppError } from '../errors.js';
+import { API_PREFIX } from '../prefix.js';
+import type { SelectionSummary } from '../schemas/selection.js';
+import { callTemporal } from './temporal-calls.js';
 
 /** For each situation, the documents to upload: the same rule the workflow applies. */
 export function documentsBySituation(requirements?: DocumentRequirements) {
@@ -14,29 +19,9 @@ export function documentsBySituation(requirements?: DocumentRequirements) {
   }));
 }
 
-export interface SelectionSummary {
-  id: string;
-  title: string;
-  training: { id: string; title: string; diploma: string };
-  opensAt: string;
-  closesAt: string;
-  isOpen: boolean;
-  officeContact: { name: string; email: string; phone?: string };
-  reminderOffsetsDays: number[];
-  capacity?: number;
-  paymentTerms: string;
-  requiredDocuments: ReturnType<typeof documentsBySituation>;
-  downloadableForms: { id: string; title: string; filename: string; url: string }[];
-}
-
-/** The one rule for "open": opened already and not yet closed. */
-export function isSelectionOpen(selection: { opensAt: Date; closesAt: Date }, now: Date): boolean {
-  return selection.opensAt.getTime() <= now.getTime() && now.getTime() < selection.closesAt.getTime();
-}
-
 type SelectionModels = Pick<Models, 'Selection' | 'Training'>;
 
-async function summarize(models: SelectionModels, selections: Awaited<ReturnType<Models['Selection']['find']>>, now: Date) {
+async function summarize(models: SelectionModels, selections: SelectionDoc[], now: Date): Promise<SelectionSummary[]> {
   const trainingIds = [...new Set(selections.map((s) => s.trainingId))];
   const trainings = new Map((await models.Training.find({ _id: { $in: trainingIds } }).lean()).map((t) => [t._id, t]));
   return selections.flatMap((selection): SelectionSummary[] => {
@@ -60,7 +45,7 @@ async function summarize(models: SelectionModels, selections: Awaited<ReturnType
           id: String(form.id),
           title: String(form.title),
           filename: String(form.filename),
-          url: `/selections/${selection._id}/forms/${form.id}`,
+          url: `${API_PREFIX}/selections/${selection._id}/forms/${form.id}`,
         })),
       },
     ];
@@ -68,47 +53,48 @@ async function summarize(models: SelectionModels, selections: Awaited<ReturnType
 }
 
 export async function listOpenSelections(models: SelectionModels, now: Date): Promise<SelectionSummary[]> {
-  const selections = await models.Selection.find({ opensAt: { $lte: now }, closesAt: { $gt: now } }).sort({ closesAt: 1, _id: 1 });
+  const selections = await models.Selection.find({ opensAt: { $lte: now }, closesAt: { $gt: now } }).sort({ closesAt: 1, _id: 1 }).lean();
   return summarize(models, selections, now);
 }
 
 export async function findSelection(models: SelectionModels, selectionId: string, now: Date): Promise<SelectionSummary | null> {
-  const selection = await models.Selection.findById(selectionId);
-  if (!selection) return null;
+  const selection = await models.Selection.findById(selectionId).lean();
+  return selection ? summarizeOne(models, selection, now) : null;
+}
+
+/** One selection already read (by the scope check, say) as the API shows it. */
+export async function summarizeOne(models: SelectionModels, selection: SelectionDoc, now: Date): Promise<SelectionSummary | null> {
   const [summary] = await summarize(models, [selection], now);
   return summary ?? null;
 }
 
-/** Every selection of the given trainings ('all' for an administrator), latest closing first. */
-export async function listSelectionsForStaff(models: SelectionModels, trainingIds: string[] | 'all', now: Date): Promise<SelectionSummary[]> {
-  const filter = trainingIds === 'all' ? {} : { trainingId: { $in: trainingIds } };
-  const selections = await models.Selection.find(filter).sort({ closesAt: -1, _id: 1 });
+/** Every selection in a staff member's scope, latest closing first. */
+export async function listSelectionsForStaff(models: SelectionModels, scope: StaffScope, now: Date): Promise<SelectionSummary[]> {
+  const selections = await models.Selection.find(scopeFilter(scope)).sort({ closesAt: -1, _id: 1 }).lean();
   return summarize(models, selections, now);
 }
 
 /**
  * Moves a selection's closing date later: the selection first (dossiers check
  * it before they expire, so even a missed signal cannot close one early), then
- * every open dossier at once, by signal.
+ * every live dossier at once, by signal (a dossier declared complete too: a
+ * request for changes would open it again until that date).
  */
 export async function extendSelectionClosingDate(
   deps: { models: Pick<Models, 'Selection' | 'Dossier'>; temporal: Client; temporalTimeoutMs: number },
-  selectionId: string,
+  selection: SelectionDoc,
   closesAt: Date,
-  scope: string[] | 'all',
 ): Promise<{ dossiersUpdated: number; dossiersFailed: number }> {
-  const selection = await deps.models.Selection.findById(selectionId);
-  if (!selection || (scope !== 'all' && !scope.includes(selection.trainingId))) throw errors.selectionNotFound();
   // The same date again is a re-send to the dossiers (after a partial failure), not an error.
   if (closesAt.getTime() < selection.closesAt.getTime()) {
     throw new AppError('DEADLINE_NOT_LATER', 'La date de clôture ne peut être que repoussée : choisissez une date postérieure à la date actuelle.', [
-      { field: 'body.closesAt', message: `postérieure au ${selection.closesAt.toISOString()}` },
+      { field: 'body.closesAt', code: 'NOT_LATER', message: `postérieure au ${selection.closesAt.toISOString()}` },
     ]);
   }
-  await deps.models.Selection.updateOne({ _id: selectionId }, { $set: { closesAt } });
-  const open = await deps.models.Dossier.find({ selectionId, status: { $in: ['DRAFT', 'SUBMITTED'] } }, { _id: 1 }).lean();
+  await deps.models.Selection.updateOne({ _id: selection._id }, { $set: { closesAt } });
+  const live = await deps.models.Dossier.find({ selectionId: selection._id, status: { $in: [...LIVE_STATUSES] } }, { _id: 1 }).lean();
   const results = await Promise.allSettled(
-    open.map((dossier) =>
+    live.map((dossier) =>
       callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
         deps.temporal.workflow.getHandle(dossier._id).signal(extendDeadlineSignal, { closesAt: closesAt.toISOString() }),
       ),

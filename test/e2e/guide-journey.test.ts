@@ -9,20 +9,11 @@ import { createFileStore } from '../../db/files.js';
 import { employerFormPdf } from '../../demo/employer-form.js';
 import type { CaughtEmail } from '../../dev/mail-catcher.js';
 import { samplePdf, samplePng, sampleJpeg, multipartFile } from '../support/files.js';
-import { createSelection, hoursFromNow } from '../support/fixtures.js';
+import { civilStatusOf, createSelection, hoursFromNow } from '../support/fixtures.js';
+import { apiClient } from '../support/api-client.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
-const civilStatus = {
-  civility: 'madame',
-  lastName: 'Curie',
-  firstNames: 'Marie Salomea',
-  birthDate: '1990-11-07',
-  birthPlace: 'Varsovie',
-  birthCountry: 'Pologne',
-  nationality: 'française',
-  address: { line1: '62 avenue Marx Dormoy', postalCode: '63000', city: 'Clermont-Ferrand', country: 'France' },
-  phone: '04 73 17 01 00',
-};
+const civilStatus = { ...civilStatusOf(0), lastName: 'Curie', firstNames: 'Marie Salomea' };
 
 describe("the candidates' guide, end to end", () => {
   let stack: TestStack;
@@ -49,7 +40,7 @@ describe("the candidates' guide, end to end", () => {
     sequence += 1;
     const identifier = `candidate${Date.now().toString(36)}${sequence}`;
     const person = { identifier, email: `${identifier}@example.org`, password: 'la mer argentée au loin', firstName: 'Marie', lastName: 'Curie' };
-    expect((await stack.app.inject({ method: 'POST', url: '/auth/signup', payload: person })).statusCode).toBe(202);
+    expect((await stack.app.inject({ method: 'POST', url: '/api/auth/signup', payload: person })).statusCode).toBe(202);
     const verification = await stack.catcher.waitFor((e) => e.to.includes(person.email) && e.subject === 'Confirmez votre adresse e-mail');
     if (options.verifyEmail) await confirmEmail(verification);
     return { ...person, headers: await logIn(person.identifier, person.password) };
@@ -57,42 +48,35 @@ describe("the candidates' guide, end to end", () => {
 
   async function confirmEmail(email: CaughtEmail) {
     const token = /verification-email\?token=([\w-]+)/.exec(email.text)![1];
-    expect((await stack.app.inject({ method: 'POST', url: '/auth/email-verification/confirm', payload: { token } })).statusCode).toBe(200);
+    expect((await stack.app.inject({ method: 'POST', url: '/api/auth/email-verification/confirm', payload: { token } })).statusCode).toBe(200);
   }
 
   async function logIn(login: string, password: string) {
-    const response = await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login, password, client: 'api' } });
+    const response = await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login, password, client: 'api' } });
     expect(response.statusCode).toBe(200);
     return { authorization: `Bearer ${response.json().token}` };
   }
 
-  const call = async (headers: Record<string, string>, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
-    const response = await stack.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
-    return { status: response.statusCode, body: response.body ? response.json() : undefined };
-  };
-  const upload = async (headers: Record<string, string>, url: string, bytes: Buffer, filename: string) => {
-    const body = multipartFile(bytes, filename);
-    const response = await stack.app.inject({ method: 'PUT', url, headers: { ...headers, ...body.headers }, payload: body.payload });
-    return { status: response.statusCode, body: response.json() };
-  };
+  const call = (headers: Record<string, string>, method: string, url: string, payload?: object) => apiClient(stack.app, { headers }).call(method, url, payload);
+  const upload = (headers: Record<string, string>, url: string, bytes: Buffer, filename: string) => apiClient(stack.app, { headers }).upload(url, bytes, filename);
 
   it('(a) a salaried candidate downloads the employer form, fills every step, uploads it back and declares the dossier complete', async () => {
     const candidate = await newCandidate({ verifyEmail: true });
     const h = candidate.headers;
 
     // "M'inscrire à une sélection" → "Sélection": the list of open selections, with what to provide.
-    const list = await call(h, 'GET', '/selections');
+    const list = await call(h, 'GET', '/api/selections');
     const selection = list.body.selections.find((s: { id: string }) => s.id === selectionId);
     expect(selection.officeContact.email).toBe('selection@itsra.example');
     const salaried = selection.requiredDocuments.find((r: { situation: string }) => r.situation === 'salarie');
     expect(salaried.documents.map((d: { kind: string }) => d.kind)).toEqual(['cv', 'identity', 'motivation', 'employerForm']);
 
     // "+ S'inscrire"
-    const opened = await call(h, 'POST', `/selections/${selectionId}/dossiers`);
+    const opened = await call(h, 'POST', `/api/selections/${selectionId}/dossiers`);
     expect(opened.status).toBe(201);
     const dossierId: string = opened.body.dossierId;
-    const base = `/dossiers/${encodeURIComponent(dossierId)}`;
-    expect(opened.body.progress.stepsToDo).toEqual(['civilStatus', 'situation', 'documents', 'diplomas']);
+    const base = `/api/dossiers/${encodeURIComponent(dossierId)}`;
+    expect(opened.body.progress.steps.filter((s: { done: boolean; required: boolean }) => s.required && !s.done).map((s: { step: string }) => s.step)).toEqual(['civilStatus', 'situation', 'documents', 'diplomas']);
 
     expect((await call(h, 'PUT', `${base}/civil-status`, civilStatus)).status).toBe(200);
     const situation = await call(h, 'PUT', `${base}/situation`, { status: 'salarie', employer: 'Association Les Volcans' });
@@ -121,7 +105,8 @@ describe("the candidates' guide, end to end", () => {
     const experienceId: string = experience.body.experiences[0].id;
     const proof = await upload(h, `${base}/experiences/${experienceId}/proof`, samplePng(), 'attestation.png');
     expect(proof.body.experiences[0].proof.contentType).toBe('image/png');
-    expect(proof.body.progress).toMatchObject({ stepsToDo: [], missing: [] });
+    expect(proof.body.progress.missing).toEqual([]);
+    expect(proof.body.progress.steps.every((s: { done: boolean }) => s.done)).toBe(true);
 
     // "Dossier complet à travailler par l'ITSRA" → "Valider ma saisie"
     const declared = await call(h, 'POST', `${base}/declaration`, { complete: true });
@@ -148,13 +133,13 @@ describe("the candidates' guide, end to end", () => {
   it('(b) a candidate without a diploma uploads the "Ne possède pas de diplôme" page, and must confirm the e-mail before declaring', async () => {
     const candidate = await newCandidate({ verifyEmail: false });
     const h = candidate.headers;
-    const dossierId: string = (await call(h, 'POST', `/selections/${selectionId}/dossiers`)).body.dossierId;
-    const base = `/dossiers/${encodeURIComponent(dossierId)}`;
+    const dossierId: string = (await call(h, 'POST', `/api/selections/${selectionId}/dossiers`)).body.dossierId;
+    const base = `/api/dossiers/${encodeURIComponent(dossierId)}`;
 
     const early = await call(h, 'POST', `${base}/declaration`, { complete: true });
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('DOSSIER_INCOMPLETE');
-    expect(early.body.details.map((m: { code: string }) => m.code)).toEqual([
+    expect(early.body.details.map((m: { field: string }) => m.field)).toEqual([
       'civilStatus',
       'situation',
       'documents.cv',
@@ -162,7 +147,7 @@ describe("the candidates' guide, end to end", () => {
       'documents.motivation',
       'diplomas',
     ]);
-    expect(early.body.details[0].label).toBe('État civil à compléter');
+    expect(early.body.details[0]).toEqual({ field: 'civilStatus', code: 'MISSING_ITEM', message: 'État civil à compléter', step: 'civilStatus' });
 
     await call(h, 'PUT', `${base}/civil-status`, civilStatus);
     await call(h, 'PUT', `${base}/situation`, { status: 'demandeur-emploi' });
@@ -170,7 +155,7 @@ describe("the candidates' guide, end to end", () => {
     const entry = await call(h, 'POST', `${base}/diplomas`, { noDiploma: true });
     expect(entry.status).toBe(200);
     const missingProof = await call(h, 'POST', `${base}/declaration`, { complete: true });
-    expect(missingProof.body.details.map((m: { code: string }) => m.code)).toEqual([`diplomas.${entry.body.diplomas[0].id}.document`]);
+    expect(missingProof.body.details.map((m: { field: string; entryId: string }) => [m.field, m.entryId])).toEqual([['diplomas.document', entry.body.diplomas[0].id]]);
     await upload(h, `${base}/diplomas/${entry.body.diplomas[0].id}/document`, samplePdf('Ne possède pas de diplôme'), 'sans-diplome.pdf');
 
     const unverified = await call(h, 'POST', `${base}/declaration`, { complete: true });
@@ -186,8 +171,8 @@ describe("the candidates' guide, end to end", () => {
   it('(c) a candidate declares "incomplet", logs in again later from "Mes inscriptions" and finishes', async () => {
     const candidate = await newCandidate({ verifyEmail: true });
     const first = candidate.headers;
-    const dossierId: string = (await call(first, 'POST', `/selections/${selectionId}/dossiers`)).body.dossierId;
-    const base = `/dossiers/${encodeURIComponent(dossierId)}`;
+    const dossierId: string = (await call(first, 'POST', `/api/selections/${selectionId}/dossiers`)).body.dossierId;
+    const base = `/api/dossiers/${encodeURIComponent(dossierId)}`;
     await call(first, 'PUT', `${base}/civil-status`, civilStatus);
     await call(first, 'PUT', `${base}/situation`, { status: 'etudiant' });
 
@@ -200,15 +185,15 @@ describe("the candidates' guide, end to end", () => {
     expect(email.text).toContain('Le service sélection traitera votre dossier une fois que vous l’aurez déclaré complet.');
     expect(email.text).toContain('  - CV à téléverser');
     expect(email.text).toContain('« Mes inscriptions » → « Compléter un dossier en cours »');
-    await call(first, 'POST', '/auth/logout');
+    await call(first, 'POST', '/api/auth/logout');
 
     // Days later: "Connexion" → "Mes inscriptions" → "Compléter un dossier en cours".
     const again = await logIn(candidate.email, candidate.password);
-    const mine = await call(again, 'GET', '/me/dossiers');
+    const mine = await call(again, 'GET', '/api/me/dossiers');
     expect(mine.body.dossiers).toHaveLength(1);
     const dossier = mine.body.dossiers[0];
     expect(dossier).toMatchObject({ dossierId, status: 'DRAFT', editable: true });
-    expect(dossier.progress.stepsDone).toEqual(['civilStatus', 'situation', 'experiences']);
+    expect(dossier.progress.steps.filter((s: { done: boolean }) => s.done).map((s: { step: string }) => s.step)).toEqual(['civilStatus', 'situation']);
     expect(dossier.progress.missing.map((m: { code: string }) => m.code)).toEqual(['documents.cv', 'documents.identity', 'documents.motivation', 'diplomas']);
 
     for (const kind of ['cv', 'identity', 'motivation']) await upload(again, `${base}/documents/${kind}`, samplePdf(kind), `${kind}.pdf`);

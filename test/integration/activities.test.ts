@@ -4,7 +4,7 @@ import { createActivities } from '../../activities/index.js';
 import type { Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
-import type { DossierState } from '../../workflows/dossier/contract.js';
+import type { DossierState } from '../../domain/dossier-record.js';
 import { createFileStore } from '../../db/files.js';
 import { connectTestDatabase, testActivityConfig } from '../support/stack.js';
 

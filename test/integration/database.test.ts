@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDuplicateKeyError } from '../../db/errors.js';
 import { createAccount } from '../../accounts/accounts.js';
 import type { Database } from '../../db/connection.js';
 import { createFileStore, type FileStore } from '../../db/files.js';
@@ -41,6 +42,15 @@ describe('database (FerretDB, MongoDB protocol)', () => {
     await expect(createAccount(database.models, { ...account, identifier: 'mcurie', email: 'other@example.org' })).rejects.toMatchObject({ field: 'identifier' });
     await expect(createAccount(database.models, { ...account, identifier: 'other', email: 'Marie@Example.org' })).rejects.toMatchObject({ field: 'email' });
     expect(await database.models.Account.countDocuments()).toBe(1);
+  });
+
+  it('tells a unique-index refusal on an update from any other error (FerretDB answers code 1, not 11000)', async () => {
+    const base = { firstName: 'Ada', lastName: 'Lovelace', role: 'candidate' as const, password: 'x' };
+    await createAccount(database.models, { ...base, identifier: 'ada1', email: 'ada1@example.org' });
+    const { id } = await createAccount(database.models, { ...base, identifier: 'ada2', email: 'ada2@example.org' });
+    const refused = await database.models.Account.updateOne({ _id: id }, { $set: { email: 'ada1@example.org' } }).catch((error: unknown) => error);
+    expect(isDuplicateKeyError(refused)).toBe(true);
+    expect(isDuplicateKeyError(new Error('connection reset'))).toBe(false);
   });
 
   it('streams a multi-chunk file into GridFS and back, byte for byte', async () => {

@@ -13,20 +13,16 @@ import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
 import { ensurePurgeSchedule } from '../../worker/schedules.js';
 import { createDossierWorker } from '../../worker/worker.js';
 import { loggedIn } from '../support/accounts.js';
-import { eventually, startTestStack, testActivityConfig, type TestStack } from '../support/stack.js';
+import { eventually, testActivityConfig, useTestStack } from '../support/stack.js';
 
 describe('expired records and e-mail outages', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useTestStack();
 
   it('refuses an expired session in code, before any purge', async () => {
     const user = await loggedIn(stack);
-    expect((await stack.app.inject({ method: 'GET', url: '/me', headers: user.headers })).statusCode).toBe(200);
+    expect((await stack.app.inject({ method: 'GET', url: '/api/me', headers: user.headers })).statusCode).toBe(200);
     await stack.database.models.Session.updateMany({ accountId: user.accountId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await stack.app.inject({ method: 'GET', url: '/me', headers: user.headers })).statusCode).toBe(401);
+    expect((await stack.app.inject({ method: 'GET', url: '/api/me', headers: user.headers })).statusCode).toBe(401);
   });
 
   it('purges expired sessions, tokens and counters from a Temporal Schedule, keeping live ones', async () => {

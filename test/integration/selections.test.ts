@@ -20,7 +20,7 @@ describe('selections API', () => {
   afterAll(() => stack?.close());
 
   it('lists only the selections open now, soonest closing first, with training and office contact', async () => {
-    const response = await stack.app.inject({ method: 'GET', url: '/selections' });
+    const response = await stack.app.inject({ method: 'GET', url: '/api/selections' });
     expect(response.statusCode).toBe(200);
     const { selections } = response.json<{ selections: { id: string; isOpen: boolean }[] }>();
     expect(selections.map((s) => s.id)).toEqual([closingSoon.selectionId, open.selectionId]);
@@ -35,32 +35,32 @@ describe('selections API', () => {
   });
 
   it('shows one selection, open or not, and says whether it is open', async () => {
-    const response = await stack.app.inject({ method: 'GET', url: `/selections/${closed.selectionId}` });
+    const response = await stack.app.inject({ method: 'GET', url: `/api/selections/${closed.selectionId}` });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: closed.selectionId, isOpen: false });
   });
 
   it('answers 404 with the error shape for an unknown selection', async () => {
-    const response = await stack.app.inject({ method: 'GET', url: '/selections/nothing-here' });
+    const response = await stack.app.inject({ method: 'GET', url: '/api/selections/nothing-here' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ statusCode: 404, code: 'SELECTION_NOT_FOUND', message: "Cette sélection n'existe pas." });
   });
 
   it('answers 400 with field paths for a malformed id or body, and never a 500', async () => {
-    const badId = await stack.app.inject({ method: 'GET', url: '/selections/%7B%22%24gt%22%3A%22%22%7D' });
+    const badId = await stack.app.inject({ method: 'GET', url: '/api/selections/%7B%22%24gt%22%3A%22%22%7D' });
     expect(badId.statusCode).toBe(400);
     expect(badId.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'params.selectionId' }] });
 
-    const badBody = await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login: '', password: 42 } });
+    const badBody = await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: '', password: 42 } });
     expect(badBody.statusCode).toBe(400);
     expect(badBody.json().details).toEqual([
-      { field: 'body.login', message: 'identifiant obligatoire' },
-      { field: 'body.password', message: expect.any(String) },
+      { field: 'body.login', code: 'TOO_SMALL', message: 'identifiant obligatoire' },
+      { field: 'body.password', code: 'INVALID_TYPE', message: 'valeur attendue : un texte' },
     ]);
 
     const notJson = await stack.app.inject({
       method: 'POST',
-      url: '/auth/login',
+      url: '/api/auth/login',
       headers: { 'content-type': 'application/json' },
       payload: '{"candidate":',
     });
@@ -74,12 +74,12 @@ describe('selections API', () => {
   });
 
   it('serves the OpenAPI document generated from the route schemas', async () => {
-    const response = await stack.app.inject({ method: 'GET', url: '/docs/json' });
+    const response = await stack.app.inject({ method: 'GET', url: '/api/docs/json' });
     expect(response.statusCode).toBe(200);
     const document = response.json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/health', '/selections', '/selections/{selectionId}', '/selections/{selectionId}/dossiers', '/dossiers/{dossierId}']),
+      expect.arrayContaining(['/api/health', '/api/selections', '/api/selections/{selectionId}', '/api/selections/{selectionId}/dossiers', '/api/dossiers/{dossierId}']),
     );
   });
 });

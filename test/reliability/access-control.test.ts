@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
-import { candidateClient, dossierPath } from '../support/dossiers.js';
 import { samplePdf } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { report } from './support/report.js';
+import { apiClient, dossierPath } from '../support/api-client.js';
 
 /**
  * Every route of the OpenAPI document, tried with the wrong account: the
@@ -32,8 +32,8 @@ const counted = { candidateOnOthersData: 0, candidateOnStaff: 0, officeOnOtherOf
 
 async function candidateWithDossier(selectionId: string) {
   const user = await loggedIn(stack);
-  const { call, upload } = candidateClient(stack, user.headers);
-  const opened = await call('POST', `/selections/${selectionId}/dossiers`);
+  const { call, upload } = apiClient(stack.app, { token: user.token });
+  const opened = await call('POST', `/api/selections/${selectionId}/dossiers`);
   const base = dossierPath(opened.body.dossierId);
   const cv = await upload(`${base}/documents/cv`, samplePdf('cv'), 'cv.pdf');
   const diploma = await call('POST', `${base}/diplomas`, { title: 'Baccalauréat', year: 2015 });
@@ -71,7 +71,7 @@ beforeAll(async () => {
       method: method.toUpperCase(),
       path,
       params: [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!),
-      staff: path.startsWith('/staff/') || (operation.tags ?? []).includes('staff'),
+      staff: path.startsWith('/api/staff/') || (operation.tags ?? []).includes('staff'),
       needsSession: (operation.security ?? []).length > 0,
     })),
   );
@@ -103,7 +103,7 @@ describe('access control, generated from the OpenAPI route table', () => {
   it('covers every route (the document lists every route the API registered)', () => {
     const documented = new Set(operations.map((op) => `${op.method} ${op.path}`));
     const registered = stack.app.routeTable
-      .filter((route) => route.method !== 'HEAD' && !route.url.startsWith('/docs'))
+      .filter((route) => route.method !== 'HEAD' && !route.url.startsWith('/api/docs'))
       .map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
     expect(registered.filter((route) => !documented.has(route))).toEqual([]);
     expect(operations.length).toBeGreaterThan(30);
@@ -129,11 +129,11 @@ describe('access control, generated from the OpenAPI route table', () => {
   }
 
   it("the same requests with B's own session are not refused (the ids are right)", async () => {
-    const own = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent(idsOfB.dossierId!)}`, headers: candidateB.headers });
+    const own = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${encodeURIComponent(idsOfB.dossierId!)}`, headers: candidateB.headers });
     expect(own.statusCode).toBe(200);
-    const file = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent(idsOfB.dossierId!)}/files/${idsOfB.fileId}`, headers: candidateB.headers });
+    const file = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${encodeURIComponent(idsOfB.dossierId!)}/files/${idsOfB.fileId}`, headers: candidateB.headers });
     expect(file.statusCode).toBe(200);
-    const officeView = await stack.app.inject({ method: 'GET', url: `/staff/selections/${idsOfB.selectionId}/dossiers`, headers: officeB.headers });
+    const officeView = await stack.app.inject({ method: 'GET', url: `/api/staff/selections/${idsOfB.selectionId}/dossiers`, headers: officeB.headers });
     expect(officeView.statusCode).toBe(200);
   });
 
@@ -160,8 +160,8 @@ describe('access control, generated from the OpenAPI route table', () => {
   });
 
   it("office A reads B's dossier through no route at all (the same 404 as an unknown id)", async () => {
-    const unknown = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent('dossier:nope-2027:nobody')}`, headers: officeA.headers });
-    const others = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent(idsOfB.dossierId!)}`, headers: officeA.headers });
+    const unknown = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${encodeURIComponent('dossier:nope-2027:nobody')}`, headers: officeA.headers });
+    const others = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${encodeURIComponent(idsOfB.dossierId!)}`, headers: officeA.headers });
     expect(others.statusCode).toBe(404);
     expect(others.json()).toEqual(unknown.json());
   });

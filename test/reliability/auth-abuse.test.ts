@@ -24,10 +24,10 @@ describe('authentication abuse', () => {
   const post = (url: string, payload: object, ip = '198.51.100.7') => stack.app.inject({ method: 'POST', url, payload, remoteAddress: ip });
 
   it('lets at most five password guesses through out of 200 parallel ones, then refuses even the right password (429)', async () => {
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, n) => post('/auth/login', { login: 'victime', password: `guess-${n}` }, `203.0.113.${n % 250}`)));
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, n) => post('/api/auth/login', { login: 'victime', password: `guess-${n}` }, `203.0.113.${n % 250}`)));
     const statuses = answers.map((answer) => answer.statusCode);
     const checked = statuses.filter((status) => status === 401).length;
-    const right = await post('/auth/login', { login: 'victime', password: STRONG_PASSWORD }, '192.0.2.1');
+    const right = await post('/api/auth/login', { login: 'victime', password: STRONG_PASSWORD }, '192.0.2.1');
     figures.parallelGuesses = { sent: 200, passwordChecks: checked, refused429: statuses.filter((s) => s === 429).length, rightPasswordAfter: right.statusCode };
     expect(checked).toBeLessThanOrEqual(5);
     expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
@@ -37,7 +37,7 @@ describe('authentication abuse', () => {
 
   it('stops one client trying many accounts (credential stuffing) after its log-in budget', async () => {
     const statuses: number[] = [];
-    for (let n = 0; n < 40; n += 1) statuses.push((await post('/auth/login', { login: `someone-${n}`, password: 'Password123!' }, '198.51.100.99')).statusCode);
+    for (let n = 0; n < 40; n += 1) statuses.push((await post('/api/auth/login', { login: `someone-${n}`, password: 'Password123!' }, '198.51.100.99')).statusCode);
     figures.credentialStuffing = { sent: 40, firstRefusedAt: statuses.indexOf(429) + 1 };
     expect(statuses.slice(0, 30).every((status) => status === 401)).toBe(true);
     expect(statuses.slice(30).every((status) => status === 429)).toBe(true);
@@ -45,7 +45,7 @@ describe('authentication abuse', () => {
 
   it('floods of reset requests from one client get 429 after its budget, whatever the accounts', async () => {
     const statuses: number[] = [];
-    for (let n = 0; n < 15; n += 1) statuses.push((await post('/auth/password-reset', { identifier: `x${n}`, email: `x${n}@example.org` }, '198.51.100.42')).statusCode);
+    for (let n = 0; n < 15; n += 1) statuses.push((await post('/api/auth/password-reset', { identifier: `x${n}`, email: `x${n}@example.org` }, '198.51.100.42')).statusCode);
     figures.resetFlood = { sent: 15, firstRefusedAt: statuses.indexOf(429) + 1 };
     expect(statuses.slice(0, 10).every((status) => status === 202)).toBe(true);
     expect(statuses.slice(10).every((status) => status === 429)).toBe(true);
@@ -104,7 +104,7 @@ describe('reset and log-in answers do not tell whether an account exists', () =>
   it('password reset: same status, same body, times within noise for an existing and an unknown account', async () => {
     let n = 0;
     const result = await compare(
-      '/auth/password-reset',
+      '/api/auth/password-reset',
       () => ({ identifier: 'existe', email: 'existe@example.org' }),
       () => ({ identifier: `inconnu-${n++}`, email: `inconnu-${n}@example.org` }),
       40,
@@ -120,7 +120,7 @@ describe('reset and log-in answers do not tell whether an account exists', () =>
   it('log-in: same status and body, times within noise, for a wrong password and an unknown account', async () => {
     let n = 0;
     const result = await compare(
-      '/auth/login',
+      '/api/auth/login',
       () => ({ login: 'existe', password: `mauvais-${n++}` }),
       () => ({ login: `inconnu-${n++}`, password: 'mauvais' }),
       30,

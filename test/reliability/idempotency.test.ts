@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
-import { dossierPath } from '../support/dossiers.js';
 import { multipartFile, samplePdf } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { dossierPath } from '../support/api-client.js';
 
 let stack: TestStack;
 let candidate: TestSession;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   const { selectionId, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   candidate = await loggedIn(stack);
   office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
-  dossierId = (await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: candidate.headers })).json().dossierId;
+  dossierId = (await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: candidate.headers })).json().dossierId;
 });
 afterAll(async () => {
   await stack?.close();
@@ -36,19 +36,37 @@ describe('Idempotency-Key: a step sent again lands once', () => {
     expect(other.json().diplomas).toHaveLength(2);
   });
 
-  it('keeps the first file of an upload sent twice with one key', async () => {
+  it('keeps the first file of an upload sent twice with one key, and refuses the key with another file (422)', async () => {
     const upload = (text: string) => {
       const body = multipartFile(samplePdf(text), `${text}.pdf`);
       return stack.app.inject({ method: 'PUT', url: `${dossierPath(dossierId)}/documents/cv`, headers: { ...candidate.headers, ...body.headers, 'idempotency-key': 'cv-upload' }, payload: body.payload });
     };
     const first = await upload('first');
-    const again = await upload('second');
+    const again = await upload('first');
+    expect(again.statusCode).toBe(200);
     expect(again.json().documents.cv).toEqual(first.json().documents.cv);
-    expect(again.json().documents.cv.filename).toBe('first.pdf');
+    const other = await upload('second');
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: [{ field: 'headers.idempotency-key' }] });
+    const stored = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: candidate.headers });
+    expect(stored.json().documents.cv.filename).toBe('first.pdf');
+  });
+
+  it('refuses a step sent again with the same key but another body (422), keeping the first', async () => {
+    const save = (title: string) =>
+      stack.app.inject({ method: 'POST', url: `${dossierPath(dossierId)}/diplomas`, headers: { ...candidate.headers, 'idempotency-key': 'reused-key' }, payload: { title } });
+    const first = await save('CAP Petite enfance');
+    expect(first.statusCode).toBe(200);
+    const reused = await save('BTS');
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json().message).toMatch(/déjà servi pour une autre demande/);
+    expect((await save('CAP Petite enfance')).statusCode).toBe(200);
+    const titles = (await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: candidate.headers })).json().diplomas.map((d: { title: string }) => d.title);
+    expect(titles.filter((t: string) => t === 'BTS')).toEqual([]);
   });
 
   it("answers the office's repeated deadline extension with its first outcome (without a key the second is refused)", async () => {
-    const url = `/staff/dossiers/${encodeURIComponent(dossierId)}/deadline`;
+    const url = `/api/staff/dossiers/${encodeURIComponent(dossierId)}/deadline`;
     const deadline = { deadline: hoursFromNow(96).toISOString() };
     const first = await send('POST', url, deadline, { ...office.headers, 'idempotency-key': 'extend-1' });
     const again = await send('POST', url, deadline, { ...office.headers, 'idempotency-key': 'extend-1' });

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
-import { dossierPath } from '../support/dossiers.js';
 import { sampleJpeg, samplePdf, samplePng } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { eventually, startTestStack, type TestStack } from '../support/stack.js';
 import { report } from './support/report.js';
+import { dossierPath } from '../support/api-client.js';
 
 /** A multipart body built part by part, so a test can send what no browser would. */
 function multipart(parts: { name: string; filename?: string; contentType?: string; data: Buffer | string }[]) {
@@ -34,7 +34,7 @@ beforeAll(async () => {
   stack = await startTestStack({ apiEnv: { UPLOAD_MAX_MB: '1' } });
   const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   user = await loggedIn(stack);
-  const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: user.headers });
+  const opened = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: user.headers });
   base = dossierPath(opened.json().dossierId);
   address = await stack.app.listen({ host: '127.0.0.1', port: 0 });
 });

@@ -6,10 +6,11 @@ import { createAccount } from '../../accounts/accounts.js';
 import { exportHistory } from '../../dev/export-history.js';
 import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
 import { loggedIn } from '../support/accounts.js';
-import { candidateClient, dossierPath } from '../support/dossiers.js';
 import { samplePdf } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { apiClient, dossierPath } from '../support/api-client.js';
+import { candidateJourney } from '../support/journey.js';
 
 /**
  * Records the histories that the replay test (replay.test.ts) holds the
@@ -48,8 +49,8 @@ it('records the account e-mail workflow (sent, and nothing to send) and the purg
 it('records a dossier edited (entry and file removed), declared incomplete, then withdrawn', async () => {
   const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   const user = await loggedIn(stack);
-  const { call, upload } = candidateClient(stack, user.headers);
-  const opened = await call('POST', `/selections/${selectionId}/dossiers`);
+  const { call, upload } = apiClient(stack.app, { token: user.token });
+  const opened = await call('POST', `/api/selections/${selectionId}/dossiers`);
   const base = dossierPath(opened.body.dossierId);
   await call('PUT', `${base}/situation`, { status: 'etudiant' });
   await upload(`${base}/documents/cv`, samplePdf('v1'), 'cv.pdf');
@@ -69,14 +70,13 @@ it('records a dossier submitted, reviewed and rejected', async () => {
   const user = await loggedIn(stack);
   await stack.database.models.Account.updateOne({ _id: user.accountId }, { $set: { emailVerifiedAt: new Date() } });
   const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
-  const { fillDossier } = await import('../support/dossiers.js');
-  const dossierId = await fillDossier(stack, user.headers, selectionId);
-  const { call } = candidateClient(stack, user.headers);
+  const dossierId = await candidateJourney(apiClient(stack.app, { token: user.token }), selectionId, { readyToDeclare: true });
+  const { call } = apiClient(stack.app, { token: user.token });
   expect((await call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true })).body.status).toBe('SUBMITTED');
-  const staff = candidateClient(stack, office.headers);
+  const staff = apiClient(stack.app, { token: office.token });
   const state = (await staff.call('GET', dossierPath(dossierId))).body;
-  expect((await staff.call('POST', `/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, { fileId: state.documents.cv.fileId, verdict: 'accepted' })).status).toBe(200);
-  expect((await staff.call('POST', `/staff/dossiers/${encodeURIComponent(dossierId)}/decision`, { decision: 'reject', reason: 'Dossier hors délai de validité.' })).body.status).toBe('REJECTED');
+  expect((await staff.call('POST', `/api/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, { fileId: state.documents.cv.fileId, verdict: 'accepted' })).status).toBe(200);
+  expect((await staff.call('POST', `/api/staff/dossiers/${encodeURIComponent(dossierId)}/decision`, { decision: 'reject', reason: 'Dossier hors délai de validité.' })).body.status).toBe('REJECTED');
   await stack.temporal.workflow.getHandle(dossierId).result();
   await exportHistory(stack.temporal, dossierId, join(historiesDir, 'dossier-reviewed-rejected.history.bin'));
 });

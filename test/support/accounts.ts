@@ -25,7 +25,7 @@ export async function loggedIn(stack: TestStack, options: { role?: AccountRole; 
     role: options.role ?? 'candidate',
     trainingIds: options.trainingIds ?? [],
   });
-  const response = await stack.app.inject({ method: 'POST', url: '/auth/login', payload: { login: identifier, password: STRONG_PASSWORD, client: 'api' } });
+  const response = await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: identifier, password: STRONG_PASSWORD, client: 'api' } });
   if (response.statusCode !== 200) throw new Error(`log-in failed: ${response.body}`);
   const { token } = response.json<{ token: string }>();
   return { accountId: id, ...person, token, headers: { authorization: `Bearer ${token}` } };

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { buildApp } from '../../api/app.js';
 import { loadApiConfig } from '../../api/config.js';
@@ -45,21 +45,13 @@ export interface TestStack {
 export async function startTestStack(
   options: { rateRules?: Partial<RateRules>; apiEnv?: Record<string, string>; temporalAddress?: string } = {},
 ): Promise<TestStack> {
-  installTemporalRuntime('warn');
   const database = await connectTestDatabase();
   const catcher = await startMailCatcher({ port: 0 });
   const mailer = createMailer({ smtpUrl: catcher.url, from: 'Candidature <test@candidature.test>' });
   const taskQueue = `test-${randomUUID()}`;
   const address = options.temporalAddress ?? inject('temporalAddress');
 
-  const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createDossierWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: createActivities({ models: database.models, mailer, files: createFileStore(database.connection), config: testActivityConfig }),
-  });
-  const running = worker.run();
+  const worker = await startTestWorker({ database, mailer, taskQueue, address });
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
@@ -71,18 +63,56 @@ export async function startTestStack(
     catcher,
     mailer,
     temporal,
-    worker,
+    worker: worker.worker,
     taskQueue,
     app,
     async close() {
       await app.close();
-      worker.shutdown();
-      await running;
-      await nativeConnection.close();
+      await worker.shutdown();
       await connection.close();
       mailer.close();
       await catcher.close();
       await database.close();
+    },
+  };
+}
+
+/**
+ * The stack of a test file, started before its tests and closed after them:
+ * `const stack = useTestStack()` at the top of a describe. The object stands
+ * for the stack once started (reading it before then is a mistake, and says so).
+ */
+export function useTestStack(options: Parameters<typeof startTestStack>[0] = {}): TestStack {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack(options);
+  });
+  afterAll(() => started?.close());
+  return new Proxy({} as TestStack, {
+    get(_, property) {
+      if (!started) throw new Error('the test stack is read before it started (use it inside a test or a beforeAll)');
+      return started[property as keyof TestStack];
+    },
+  });
+}
+
+/** A worker on `taskQueue` with the real activities, running until `shutdown()`; the stack's own and any test's extra one. */
+export async function startTestWorker(options: { database: Database; mailer: Mailer; taskQueue: string; address?: string }) {
+  installTemporalRuntime('warn');
+  const connection = await NativeConnection.connect({ address: options.address ?? inject('temporalAddress') });
+  const worker = await createDossierWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: options.taskQueue,
+    activities: createActivities({ models: options.database.models, mailer: options.mailer, files: createFileStore(options.database.connection), config: testActivityConfig }),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async shutdown() {
+      worker.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }

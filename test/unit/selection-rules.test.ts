@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSelectionOpen } from '../../api/services/selections.js';
+import { isSelectionOpen } from '../../domain/selection.js';
 import { dossierWorkflowId } from '../../workflows/dossier/contract.js';
 
 describe('selection rules', () => {

@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import type { AccountEmailRequest } from './contract.js';
+import type { AccountEmailRequest } from '../../accounts/email-requests.js';
 
 // E-mails wait out an SMTP outage (retried for up to a week, never lost to a
 // short one); a message the relay refuses outright fails at once (non-retryable).

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { validateAndAudit } from '../support/invariants.js';
-import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
+import { apiClient, RETRY_MS, Tally } from '../../support/api-client.js';
+import { candidateJourney, inParallel, JOURNEY_STEPS } from '../../support/journey.js';
 
 const JOURNEYS = 20;
 
@@ -34,9 +35,9 @@ it('loses nothing when the API process is killed (kill -9) in the middle of conc
       return Date.now() - down;
     })();
   };
-  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, candidate.token, tally), selectionId, n, onStep)));
+  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
   const downMs = await crash!;
-  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, office.token, tally), dossierIds, 180_000);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds, 180_000);
 
   await report('api-crash', {
     journeys: JOURNEYS,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { validateAndAudit } from '../support/invariants.js';
-import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
+import { apiClient, RETRY_MS, Tally } from '../../support/api-client.js';
+import { candidateJourney, inParallel, JOURNEY_STEPS } from '../../support/journey.js';
 
 const JOURNEYS = 20;
 const OUTAGE_MS = 15_000;
@@ -20,7 +21,7 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
   const { trainingId, selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   const candidates = await inParallel(Array.from({ length: JOURNEYS }, (_, n) => n), 8, () => system.account('candidate'));
   const office = await system.account('office', [trainingId]);
-  const reader = apiClient(system.apiUrl, candidates[0]!.token, new Tally(), 0);
+  const reader = apiClient(system.apiUrl, { token: candidates[0]!.token });
   const tally = new Tally();
 
   // The outage starts once a third of all steps were accepted: steps are in flight when it begins.
@@ -37,11 +38,11 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
       const until = Date.now() + OUTAGE_MS;
       while (Date.now() < until) {
         await Promise.all(
-          ['/me/dossiers', '/selections', `/selections/${selectionId}`].map(async (path) => {
+          ['/api/me/dossiers', '/api/selections', `/api/selections/${selectionId}`].map(async (path) => {
             const started = Date.now();
             const answer = await reader.request('GET', path);
             slowestProbeMs = Math.max(slowestProbeMs, Date.now() - started);
-            const key = `${path.startsWith('/me') ? 'candidate' : 'public'} ${answer.status}`;
+            const key = `${path.startsWith('/api/me') ? 'candidate' : 'public'} ${answer.status}`;
             probes.set(key, (probes.get(key) ?? 0) + 1);
           }),
         );
@@ -52,9 +53,9 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
     })();
   };
 
-  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, candidate.token, tally), selectionId, n, onStep)));
+  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
   const during = await outage!;
-  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, office.token, tally), dossierIds, 180_000);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds, 180_000);
 
   await report('database-outage', {
     journeys: JOURNEYS,

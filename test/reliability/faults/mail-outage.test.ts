@@ -2,9 +2,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { auditEmails, waitForEmails } from '../support/invariants.js';
 import { eventually } from '../../support/eventually.js';
-import { apiClient, candidateJourney, inParallel, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
+import { apiClient, Tally } from '../../support/api-client.js';
+import { candidateJourney, inParallel } from '../../support/journey.js';
 
 const PER_PHASE = 10;
 
@@ -24,7 +25,7 @@ it('keeps the API answering while the SMTP relay is down, then refusing (451), a
   let phase: keyof typeof timings = 'relayUp';
   const journey = async (n: number) => {
     const started = Date.now();
-    const id = await candidateJourney(apiClient(system.apiUrl, candidates[n]!.token, tally, 0), selectionId, n);
+    const id = await candidateJourney(apiClient(system.apiUrl, { token: candidates[n]!.token, tally }), selectionId, { n });
     timings[phase].push(Date.now() - started);
     return id;
   };

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSelection } from '../../support/fixtures.js';
+import { civilStatusOf, createSelection } from '../../support/fixtures.js';
 import { auditEmails, waitForEmails, workflowState } from '../support/invariants.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { apiClient, inParallel, journeyCivilStatus, officeValidates, Tally, candidateJourney } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
+import { apiClient, RETRY_MS, Tally } from '../../support/api-client.js';
+import { candidateJourney, inParallel, officeValidates } from '../../support/journey.js';
 
 const PER_SELECTION = 8;
 const DAY_S = 86_400;
@@ -28,15 +29,15 @@ it('carries every dossier, timer and reminder across a crash of the Temporal ser
   const selectionC = await createSelection(models, { opensAt: at(-3600), closesAt: closesC, reminderOffsetsDays: [30 / DAY_S] });
   const tally = new Tally();
   const candidates = await inParallel(Array.from({ length: 3 * PER_SELECTION }, (_, n) => n), 8, () => system.account('candidate'));
-  const clientOf = (n: number) => apiClient(system.apiUrl, candidates[n]!.token, tally);
+  const clientOf = (n: number) => apiClient(system.apiUrl, { token: candidates[n]!.token, tally, retryForMs: RETRY_MS });
 
   // Each candidate opens a dossier and saves the civil status: open dossiers with pending timers.
   const selections = [selectionA, selectionB, selectionC];
   const dossierIds = await inParallel(candidates, 8, async (_, n) => {
     const client = clientOf(n);
-    const opened = await client.request('POST', `/selections/${selections[n % 3]!.selectionId}/dossiers`);
+    const opened = await client.request('POST', `/api/selections/${selections[n % 3]!.selectionId}/dossiers`);
     if (opened.status !== 201) throw new Error(`enrol ${n}: ${opened.status} ${JSON.stringify(opened.body)}`);
-    const saved = await client.request('PUT', `/dossiers/${encodeURIComponent(opened.body.dossierId)}/civil-status`, { json: journeyCivilStatus(n), key: `civil-${n}` });
+    const saved = await client.request('PUT', `/api/dossiers/${encodeURIComponent(opened.body.dossierId)}/civil-status`, { json: civilStatusOf(n), key: `civil-${n}` });
     if (saved.status !== 200) throw new Error(`civil status ${n}: ${saved.status} ${JSON.stringify(saved.body)}`);
     return opened.body.dossierId as string;
   });
@@ -46,12 +47,12 @@ it('carries every dossier, timer and reminder across a crash of the Temporal ser
   // Crash: kill -9, so nothing is flushed on the way out.
   const killedAt = Date.now();
   await system.temporalServer.kill();
-  const noRetry = apiClient(system.apiUrl, candidates[1]!.token, new Tally(), 0);
+  const noRetry = apiClient(system.apiUrl, { token: candidates[1]!.token });
   const b0 = encodeURIComponent(dossierIds[1]!);
   const stepStarted = Date.now();
-  const stepDuringOutage = await noRetry.request('PUT', `/dossiers/${b0}/situation`, { json: { status: 'etudiant' }, key: 'outage-probe' });
+  const stepDuringOutage = await noRetry.request('PUT', `/api/dossiers/${b0}/situation`, { json: { status: 'etudiant' }, key: 'outage-probe' });
   const stepAnswerMs = Date.now() - stepStarted;
-  const readDuringOutage = await noRetry.request('GET', `/dossiers/${b0}`);
+  const readDuringOutage = await noRetry.request('GET', `/api/dossiers/${b0}`);
   // Stay down until A's closing date has passed.
   await delay(Math.max(0, at(50).getTime() - Date.now()));
   await system.temporalServer.start();
@@ -69,9 +70,9 @@ it('carries every dossier, timer and reminder across a crash of the Temporal ser
   const finished = await inParallel(
     dossierIds.map((id, n) => ({ id, n })).filter(({ n }) => n % 3 === 1),
     4,
-    ({ n }) => candidateJourney(clientOf(n), selectionB.selectionId, n),
+    ({ n }) => candidateJourney(clientOf(n), selectionB.selectionId, { n }),
   );
-  await inParallel(finished, 4, (id) => officeValidates(apiClient(system.apiUrl, office.token, tally), id));
+  await inParallel(finished, 4, (id) => officeValidates(apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), id));
   await waitForEmails(system, finished.map((id) => `${id}:validated`), 60_000);
   const validatedB = await Promise.all(finished.map((id) => workflowState(system, id)));
   const emails = auditEmails(system.emails);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { validateAndAudit } from '../support/invariants.js';
-import { apiClient, candidateJourney, inParallel, JOURNEY_STEPS, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem, type System } from '../support/system.js';
+import { apiClient, RETRY_MS, Tally } from '../../support/api-client.js';
+import { candidateJourney, inParallel, JOURNEY_STEPS } from '../../support/journey.js';
 
 const JOURNEYS = Number(process.env.FAULT_JOURNEYS ?? 50);
 const CRASHES = 2;
@@ -44,10 +45,10 @@ it(`loses nothing when the worker is killed (kill -9) ${CRASHES} times during ${
   };
 
   const started = Date.now();
-  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, candidate.token, tally), selectionId, n, onStep)));
+  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
   await crashing;
   const journeysMs = Date.now() - started;
-  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, office.token, tally), dossierIds);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds);
 
   await report('worker-crash', {
     journeys: JOURNEYS,

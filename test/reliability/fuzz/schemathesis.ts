@@ -4,9 +4,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDirectory, loadDevConfig } from '../../../dev/config.js';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
-import { apiClient, candidateJourney, Tally } from '../support/journey.js';
 import { report } from '../support/report.js';
 import { startSystem } from '../support/system.js';
+import { apiClient, RETRY_MS } from '../../support/api-client.js';
+import { candidateJourney } from '../../support/journey.js';
 
 /**
  * Schema fuzzing: schemathesis (from PyPI, in a virtualenv of the per-user
@@ -89,12 +90,12 @@ let failed = false;
 try {
   const { trainingId, selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   const candidate = await system.account('candidate');
-  await candidateJourney(apiClient(system.apiUrl, candidate.token, new Tally()), selectionId, 1);
+  await candidateJourney(apiClient(system.apiUrl, { token: candidate.token, retryForMs: RETRY_MS }), selectionId, { n: 1 });
   const office = await system.account('office', [trainingId]);
 
   const reportDir = new URL('../../../.reliability/fuzz/', import.meta.url).pathname;
   await mkdir(reportDir, { recursive: true });
-  const schemaUrl = `${system.apiUrl}/docs/json`;
+  const schemaUrl = `${system.apiUrl}/api/docs/json`;
   const runs: Record<string, { exitCode: number; cases: number; serverErrors: number }> = {};
   for (const [label, headers] of [
     ['anonymous', []],

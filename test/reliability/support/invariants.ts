@@ -3,10 +3,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { isDeepStrictEqual } from 'node:util';
 import type { CaughtEmail } from '../../../dev/mail-catcher.js';
 import { filesOf } from '../../../domain/dossier.js';
-import { type DossierState, getDossierQuery } from '../../../workflows/dossier/contract.js';
+import type { DossierState } from '../../../domain/dossier-record.js';
+import { getDossierQuery } from '../../../workflows/dossier/contract.js';
 import { eventually } from '../../support/eventually.js';
-import { type ApiClient, inParallel, officeValidates } from './journey.js';
 import type { System } from './system.js';
+import { type ApiClient } from '../../support/api-client.js';
+import { inParallel, officeValidates } from '../../support/journey.js';
 
 /** The dossier as its workflow holds it: its result once ended, else a query. */
 export async function workflowState(system: System, dossierId: string): Promise<DossierState> {

@@ -197,7 +197,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const api = nodeService('api', 'api/server.ts', { ...env, LOG_LEVEL: 'info', ...options.apiEnv }, join(dir, 'api.log'), undefined, profiled('api'));
   await worker.start();
   await api.start();
-  await waitForHttp(`${apiUrl}/health`);
+  await waitForHttp(`${apiUrl}/api/health`);
 
   return {
     apiUrl,

@@ -2,12 +2,13 @@ import { promisify } from 'node:util';
 import { buffer } from 'node:stream/consumers';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggedIn, type TestSession } from '../support/accounts.js';
-import { candidateClient, civilStatus, dossierPath, fillDossier } from '../support/dossiers.js';
+import { loggedIn, type TestSession } from '../../support/accounts.js';
 import mongoose from 'mongoose';
-import { multipartFile, sampleJpeg, samplePdf } from '../support/files.js';
-import { createSelection, hoursFromNow } from '../support/fixtures.js';
-import { eventually, startTestStack, type TestStack } from '../support/stack.js';
+import { multipartFile, sampleJpeg, samplePdf } from '../../support/files.js';
+import { civilStatus, createSelection, hoursFromNow } from '../../support/fixtures.js';
+import { eventually, startTestStack, type TestStack } from '../../support/stack.js';
+import { apiClient, dossierPath } from '../../support/api-client.js';
+import { candidateJourney } from '../../support/journey.js';
 
 /** Every entry of a ZIP, name → bytes. */
 async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
@@ -73,23 +74,23 @@ describe('the selection office', () => {
   async function submittedDossier() {
     const candidate = await loggedIn(stack);
     await stack.database.models.Account.updateOne({ _id: candidate.accountId }, { $set: { emailVerifiedAt: new Date() } });
-    const dossierId = await fillDossier(stack, candidate.headers, selectionId);
-    const declared = await candidateClient(stack, candidate.headers).call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true });
+    const dossierId = await candidateJourney(apiClient(stack.app, { token: candidate.token }), selectionId, { readyToDeclare: true });
+    const declared = await apiClient(stack.app, { token: candidate.token }).call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true });
     expect(declared.body.status).toBe('SUBMITTED');
     return { candidate, dossierId };
   }
 
   const decide = (office: TestSession, dossierId: string, body: object) =>
-    stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/decision`, headers: office.headers, payload: body });
+    stack.app.inject({ method: 'POST', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/decision`, headers: office.headers, payload: body });
 
   it("keeps office B out of office A's selection and dossiers (404), and candidates out of staff routes (403)", async () => {
     const { dossierId, candidate } = await submittedDossier();
     const asB = (url: string) => stack.app.inject({ method: 'GET', url, headers: officeB.headers });
-    expect((await asB(`/staff/selections/${selectionId}/dossiers`)).statusCode).toBe(404);
-    expect((await asB(`/staff/selections/${selectionId}/dossiers.csv`)).statusCode).toBe(404);
+    expect((await asB(`/api/staff/selections/${selectionId}/dossiers`)).statusCode).toBe(404);
+    expect((await asB(`/api/staff/selections/${selectionId}/dossiers.csv`)).statusCode).toBe(404);
     expect((await asB(dossierPath(dossierId))).statusCode).toBe(404);
     expect((await decide(officeB, dossierId, { decision: 'validate' })).statusCode).toBe(404);
-    const deadline = await stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/deadline`, headers: officeB.headers, payload: { deadline: hoursFromNow(24 * 30).toISOString() } });
+    const deadline = await stack.app.inject({ method: 'POST', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/deadline`, headers: officeB.headers, payload: { deadline: hoursFromNow(24 * 30).toISOString() } });
     expect(deadline.statusCode).toBe(404);
     expect((await decide(candidate, dossierId, { decision: 'validate' })).statusCode).toBe(403);
   });
@@ -115,7 +116,7 @@ describe('the selection office', () => {
     expect(email.text).toContain('Motif : Le dossier ne correspond pas aux prérequis de la formation.');
 
     const draft = await loggedIn(stack);
-    const opened = await candidateClient(stack, draft.headers).call('POST', `/selections/${selectionId}/dossiers`);
+    const opened = await apiClient(stack.app, { token: draft.token }).call('POST', `/api/selections/${selectionId}/dossiers`);
     const onDraft = await decide(officeA, opened.body.dossierId, { decision: 'validate' });
     expect(onDraft.statusCode).toBe(409);
     expect(onDraft.json().code).toBe('ILLEGAL_TRANSITION');
@@ -127,7 +128,7 @@ describe('the selection office', () => {
     // Per-document review first: the CV accepted, the identity document refused.
     const submitted = (await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers })).json();
     const review = (body: object) =>
-      stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, headers: officeA.headers, payload: body });
+      stack.app.inject({ method: 'POST', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, headers: officeA.headers, payload: body });
     expect((await review({ fileId: submitted.documents.cv.fileId, verdict: 'accepted' })).statusCode).toBe(200);
     expect((await review({ fileId: submitted.documents.identity.fileId, verdict: 'refused' })).statusCode).toBe(400); // a refusal needs a comment
     const refused = await review({ fileId: submitted.documents.identity.fileId, verdict: 'refused', comment: 'photo floue' });
@@ -147,14 +148,15 @@ describe('the selection office', () => {
     expect(email.text).toContain("  - Pièce d'identité");
     expect(email.text).toContain("  - Pièce d'identité (identity.pdf) : photo floue");
 
-    const client = candidateClient(stack, candidate.headers);
+    const client = apiClient(stack.app, { token: candidate.token });
     const base = dossierPath(dossierId);
     const seen = (await client.call('GET', base)).body;
     expect(seen.editable).toBe(true);
     expect(seen.changesRequested.comment).toBe('Votre pièce d’identité est illisible.');
     // The office's internals stay with the office.
     expect(seen.reviews).toBeUndefined();
-    expect(seen.history).toEqual([]);
+    expect(seen.history).toBeUndefined();
+    expect(seen.revision).toBeUndefined();
     expect((await client.upload(`${base}/documents/identity`, samplePdf('lisible'), 'cni-lisible.pdf')).status).toBe(200);
     const again = await client.call('POST', `${base}/declaration`, { complete: true });
     expect(again.body.status).toBe('SUBMITTED');
@@ -165,16 +167,16 @@ describe('the selection office', () => {
     const { selectionId: closing, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 3_000) });
     const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
     const [late, other] = [await loggedIn(stack), await loggedIn(stack)];
-    const lateDossier = (await candidateClient(stack, late.headers).call('POST', `/selections/${closing}/dossiers`)).body.dossierId as string;
-    const otherDossier = (await candidateClient(stack, other.headers).call('POST', `/selections/${closing}/dossiers`)).body.dossierId as string;
+    const lateDossier = (await apiClient(stack.app, { token: late.token }).call('POST', `/api/selections/${closing}/dossiers`)).body.dossierId as string;
+    const otherDossier = (await apiClient(stack.app, { token: other.token }).call('POST', `/api/selections/${closing}/dossiers`)).body.dossierId as string;
     const deadline = hoursFromNow(24).toISOString();
-    const extended = await stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(lateDossier)}/deadline`, headers: office.headers, payload: { deadline } });
+    const extended = await stack.app.inject({ method: 'POST', url: `/api/staff/dossiers/${encodeURIComponent(lateDossier)}/deadline`, headers: office.headers, payload: { deadline } });
     expect(extended.statusCode).toBe(200);
     expect(extended.json()).toMatchObject({ deadline, editable: true });
 
     await new Promise((resolve) => setTimeout(resolve, 3_500));
-    expect((await candidateClient(stack, late.headers).call('PUT', `${dossierPath(lateDossier)}/civil-status`, civilStatus)).status).toBe(200);
-    const closed = await candidateClient(stack, other.headers).call('PUT', `${dossierPath(otherDossier)}/civil-status`, civilStatus);
+    expect((await apiClient(stack.app, { token: late.token }).call('PUT', `${dossierPath(lateDossier)}/civil-status`, civilStatus)).status).toBe(200);
+    const closed = await apiClient(stack.app, { token: other.token }).call('PUT', `${dossierPath(otherDossier)}/civil-status`, civilStatus);
     expect(closed.status).toBe(409);
   });
 
@@ -182,16 +184,17 @@ describe('the selection office', () => {
     const { selectionId: own, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 10) });
     const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
     const drafts = [await loggedIn(stack), await loggedIn(stack)];
-    for (const draft of drafts) await candidateClient(stack, draft.headers).call('POST', `/selections/${own}/dossiers`);
+    for (const draft of drafts) await apiClient(stack.app, { token: draft.token }).call('POST', `/api/selections/${own}/dossiers`);
     const complete = await loggedIn(stack);
     await stack.database.models.Account.updateOne({ _id: complete.accountId }, { $set: { emailVerifiedAt: new Date() } });
-    const completeId = await fillDossier(stack, complete.headers, own);
-    await candidateClient(stack, complete.headers).call('POST', `${dossierPath(completeId)}/declaration`, { complete: true });
+    const completeId = await candidateJourney(apiClient(stack.app, { token: complete.token }), own, { readyToDeclare: true });
+    await apiClient(stack.app, { token: complete.token }).call('POST', `${dossierPath(completeId)}/declaration`, { complete: true });
 
-    const list = (query: string) => stack.app.inject({ method: 'GET', url: `/staff/selections/${own}/dossiers${query}`, headers: office.headers }).then((r) => r.json());
+    const list = (query: string) => stack.app.inject({ method: 'GET', url: `/api/staff/selections/${own}/dossiers${query}`, headers: office.headers }).then((r) => r.json());
     const all = await list('');
     expect(all.total).toBe(3);
-    expect(all.counts).toMatchObject({ DRAFT: 2, SUBMITTED: 1, VALIDATED: 0, total: 3 });
+    expect(all.counts).toMatchObject({ DRAFT: 2, SUBMITTED: 1, VALIDATED: 0 });
+    expect(all.selectionTotal).toBe(3);
     expect((await list('?status=SUBMITTED')).items.map((d: { dossierId: string }) => d.dossierId)).toEqual([completeId]);
     expect((await list('?complete=true')).total).toBe(1);
     expect((await list('?complete=false')).total).toBe(2);
@@ -200,9 +203,9 @@ describe('the selection office', () => {
     const paged = await list('?pageSize=2&page=2&sort=updatedAt&order=desc');
     expect(paged).toMatchObject({ total: 3, page: 2, pageSize: 2 });
     expect(paged.items).toHaveLength(1);
-    expect((await stack.app.inject({ method: 'GET', url: `/staff/selections/${own}/dossiers?pageSize=1000`, headers: office.headers })).statusCode).toBe(400);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/staff/selections/${own}/dossiers?pageSize=1000`, headers: office.headers })).statusCode).toBe(400);
 
-    const csv = await stack.app.inject({ method: 'GET', url: `/staff/selections/${own}/dossiers.csv`, headers: office.headers });
+    const csv = await stack.app.inject({ method: 'GET', url: `/api/staff/selections/${own}/dossiers.csv`, headers: office.headers });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = parseCsv(csv.body);
@@ -212,7 +215,7 @@ describe('the selection office', () => {
     ]);
     expect(rows).toHaveLength(4);
     const row = rows.find((r) => r[0] === completeId)!;
-    expect(row.slice(1, 9)).toEqual(['Complet, à étudier', 'Dupont', 'Camille', complete.email, '06 12 34 56 78', '1995-03-14', 'Clermont-Ferrand', 'Étudiant(e)']);
+    expect(row.slice(1, 9)).toEqual(['Complet, à étudier', 'Martin-0', 'Léa', complete.email, '06 11 22 33 44', '1998-06-02', 'Clermont-Ferrand', 'Étudiant(e)']);
     expect(row[9]).toBe("CV, Pièce d'identité, Lettre de motivation / projet professionnel");
     expect(row[10]).toBe('');
     const draftRow = rows.find((r) => r[4] === drafts[0]!.email)!;
@@ -223,9 +226,9 @@ describe('the selection office', () => {
   it('keeps an audit trail of a full scenario, in order, with actor and time', async () => {
     const { dossierId, candidate: owner } = await submittedDossier();
     const cvFileId = (await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: officeA.headers })).json().documents.cv.fileId;
-    await stack.app.inject({ method: 'POST', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, headers: officeA.headers, payload: { fileId: cvFileId, verdict: 'refused', comment: 'CV de 2015' } });
+    await stack.app.inject({ method: 'POST', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/reviews`, headers: officeA.headers, payload: { fileId: cvFileId, verdict: 'refused', comment: 'CV de 2015' } });
     await decide(officeA, dossierId, { decision: 'requestChanges', comment: 'CV à mettre à jour', items: ['CV'] });
-    const client = candidateClient(stack, owner.headers);
+    const client = apiClient(stack.app, { token: owner.token });
     await client.upload(`${dossierPath(dossierId)}/documents/cv`, samplePdf('cv 2026'), 'cv-2026.pdf');
     await client.call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true });
     await decide(officeA, dossierId, { decision: 'validate' });
@@ -264,7 +267,7 @@ describe('the selection office', () => {
 
   it("streams a ZIP holding exactly the dossier's files", async () => {
     const { candidate, dossierId } = await submittedDossier();
-    const zip = await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeA.headers });
+    const zip = await stack.app.inject({ method: 'GET', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeA.headers });
     expect(zip.statusCode).toBe(200);
     expect(zip.headers['content-type']).toBe('application/zip');
     const entries = await unzip(zip.rawPayload);
@@ -274,10 +277,10 @@ describe('the selection office', () => {
       'pieces-obligatoires/identity/identity.pdf',
       'pieces-obligatoires/motivation/motivation.pdf',
     ]);
-    expect(entries.get('pieces-obligatoires/cv/cv.pdf')!.equals(samplePdf('cv'))).toBe(true);
-    expect(entries.get('diplomes/1/bac.pdf')!.equals(samplePdf('bac'))).toBe(true);
-    expect((await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeB.headers })).statusCode).toBe(404);
-    expect((await stack.app.inject({ method: 'GET', url: `/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: candidate.headers })).statusCode).toBe(403);
+    expect(entries.get('pieces-obligatoires/cv/cv.pdf')!.equals(samplePdf('cv-0'))).toBe(true);
+    expect(entries.get('diplomes/1/bac.pdf')!.equals(samplePdf('bac-0'))).toBe(true);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: officeB.headers })).statusCode).toBe(404);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/staff/dossiers/${encodeURIComponent(dossierId)}/files.zip`, headers: candidate.headers })).statusCode).toBe(403);
   });
 
   it('creates and edits a selection of its own training, with its documents per situation and its downloadable form', async () => {
@@ -293,16 +296,16 @@ describe('the selection office', () => {
       capacity: 40,
       officeContact: { name: 'Service sélection', email: 'selection@itsra.example' },
     };
-    expect((await staffCall(officeB, 'POST', '/staff/selections', body)).statusCode).toBe(404);
-    const badDates = await staffCall(office, 'POST', '/staff/selections', { ...body, closesAt: hoursFromNow(-2).toISOString() });
+    expect((await staffCall(officeB, 'POST', '/api/staff/selections', body)).statusCode).toBe(404);
+    const badDates = await staffCall(office, 'POST', '/api/staff/selections', { ...body, closesAt: hoursFromNow(-2).toISOString() });
     expect(badDates.statusCode).toBe(400);
-    const created = await staffCall(office, 'POST', '/staff/selections', body);
+    const created = await staffCall(office, 'POST', '/api/staff/selections', body);
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ id: body.id, isOpen: true, capacity: 40 });
-    expect((await staffCall(office, 'POST', '/staff/selections', body)).statusCode).toBe(409);
+    expect((await staffCall(office, 'POST', '/api/staff/selections', body)).statusCode).toBe(409);
 
     // Apprentices of this selection must also bring the employer form.
-    const edited = await staffCall(office, 'PATCH', `/staff/selections/${body.id}`, {
+    const edited = await staffCall(office, 'PATCH', `/api/staff/selections/${body.id}`, {
       documentRequirements: { apprenti: ['cv', 'identity', 'motivation', 'employerForm'] },
       paymentTerms: 'Frais de sélection : 90 €, à régler sous 15 jours.',
     });
@@ -311,14 +314,14 @@ describe('the selection office', () => {
     expect(apprenti.documents.map((d: { kind: string }) => d.kind)).toContain('employerForm');
 
     const candidate = await loggedIn(stack);
-    const client = candidateClient(stack, candidate.headers);
-    const opened = await client.call('POST', `/selections/${body.id}/dossiers`);
+    const client = apiClient(stack.app, { token: candidate.token });
+    const opened = await client.call('POST', `/api/selections/${body.id}/dossiers`);
     const withSituation = await client.call('PUT', `${dossierPath(opened.body.dossierId)}/situation`, { status: 'apprenti' });
     expect(withSituation.body.progress.missing.map((m: { code: string }) => m.code)).toContain('documents.employerForm');
 
     const upload = async (bytes: Buffer) => {
       const form = multipartFile(bytes, 'justificatif.pdf');
-      return stack.app.inject({ method: 'PUT', url: `/staff/selections/${body.id}/forms/justificatif?title=${encodeURIComponent('Justificatif de statut salarié')}`, headers: { ...office.headers, ...form.headers }, payload: form.payload });
+      return stack.app.inject({ method: 'PUT', url: `/api/staff/selections/${body.id}/forms/justificatif?title=${encodeURIComponent('Justificatif de statut salarié')}`, headers: { ...office.headers, ...form.headers }, payload: form.payload });
     };
     const first = await upload(samplePdf('form v1'));
     expect(first.statusCode).toBe(200);

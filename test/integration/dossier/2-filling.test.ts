@@ -1,12 +1,12 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggedIn } from '../support/accounts.js';
-import { candidateClient, civilStatus, dossierPath, fillDossier } from '../support/dossiers.js';
-import { multipartFile, samplePdf } from '../support/files.js';
-import { createSelection, hoursFromNow } from '../support/fixtures.js';
-import { eventually, startTestStack, type TestStack } from '../support/stack.js';
+import { loggedIn } from '../../support/accounts.js';
+import { multipartFile, samplePdf } from '../../support/files.js';
+import { civilStatus, createSelection, hoursFromNow } from '../../support/fixtures.js';
+import { eventually, startTestStack, type TestStack } from '../../support/stack.js';
+import { type ApiClient, apiClient, dossierPath } from '../../support/api-client.js';
+import { candidateJourney } from '../../support/journey.js';
 
-const SECOND_IN_DAYS = 1 / 86_400;
 
 describe('dossier rules on the real servers', () => {
   let stack: TestStack;
@@ -26,8 +26,8 @@ describe('dossier rules on the real servers', () => {
 
   async function openDossier() {
     const user = await loggedIn(stack);
-    const client = candidateClient(stack, user.headers);
-    const opened = await client.call('POST', `/selections/${selectionId}/dossiers`);
+    const client = apiClient(stack.app, { token: user.token });
+    const opened = await client.call('POST', `/api/selections/${selectionId}/dossiers`);
     return { user, ...client, base: dossierPath(opened.body.dossierId), dossierId: opened.body.dossierId as string };
   }
 
@@ -83,7 +83,7 @@ describe('dossier rules on the real servers', () => {
     expect(edited.body.experiences[0]).toEqual({ id: entryId, employer: 'Mairie', position: 'Agent', startDate: '2021-01-01' });
     const diploma = await call('POST', `${base}/diplomas`, { title: 'BTS', year: 2012 });
     const cleared = await call('PUT', `${base}/diplomas/${diploma.body.diplomas[0].id}`, { title: 'BTS SP3S' });
-    expect(cleared.body.diplomas[0]).toEqual({ id: diploma.body.diplomas[0].id, noDiploma: false, title: 'BTS SP3S' });
+    expect(cleared.body.diplomas[0]).toEqual({ id: diploma.body.diplomas[0].id, title: 'BTS SP3S' });
     expect((await call('GET', base)).status).toBe(200);
   });
 
@@ -126,7 +126,7 @@ describe('dossier rules on the real servers', () => {
   it("keeps another candidate's dossier and files out of reach (404), and lets the training's office read them", async () => {
     const { base, upload } = await openDossier();
     const fileId = (await upload(`${base}/documents/cv`, samplePdf('secret'), 'cv.pdf')).body.documents.cv.fileId;
-    const stranger = candidateClient(stack, (await loggedIn(stack)).headers);
+    const stranger = apiClient(stack.app, { token: (await loggedIn(stack)).token });
     expect((await stranger.call('GET', base)).status).toBe(404);
     expect((await stranger.call('PUT', `${base}/civil-status`, civilStatus)).status).toBe(404);
     expect((await stranger.upload(`${base}/documents/cv`, samplePdf('x'), 'x.pdf')).status).toBe(404);
@@ -142,8 +142,8 @@ describe('dossier rules on the real servers', () => {
     expect(download.rawPayload.equals(samplePdf('secret'))).toBe(true);
   });
 
-  async function openDossierFor(client: ReturnType<typeof candidateClient>) {
-    return dossierPath((await client.call('POST', `/selections/${selectionId}/dossiers`)).body.dossierId);
+  async function openDossierFor(client: ApiClient) {
+    return dossierPath((await client.call('POST', `/api/selections/${selectionId}/dossiers`)).body.dossierId);
   }
 
   it('lets the candidate withdraw a dossier not yet declared complete, and not afterwards', async () => {
@@ -156,8 +156,8 @@ describe('dossier rules on the real servers', () => {
     const other = await loggedIn(stack);
     const verified = await stack.database.models.Account.updateOne({ _id: other.accountId }, { $set: { emailVerifiedAt: new Date() } });
     expect(verified.modifiedCount).toBe(1);
-    const dossierId = await fillDossier(stack, other.headers, selectionId);
-    const client = candidateClient(stack, other.headers);
+    const dossierId = await candidateJourney(apiClient(stack.app, { token: other.token }), selectionId, { readyToDeclare: true });
+    const client = apiClient(stack.app, { token: other.token });
     expect((await client.call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true })).body.status).toBe('SUBMITTED');
     expect((await client.call('POST', `${dossierPath(dossierId)}/withdrawal`)).body.code).toBe('DOSSIER_LOCKED');
   });
@@ -165,8 +165,8 @@ describe('dossier rules on the real servers', () => {
   it('refuses every change after the closing date with a French 409, then closes the dossier as EXPIRED', async () => {
     const { selectionId: closing } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 2_500) });
     const user = await loggedIn(stack);
-    const client = candidateClient(stack, user.headers);
-    const base = dossierPath((await client.call('POST', `/selections/${closing}/dossiers`)).body.dossierId);
+    const client = apiClient(stack.app, { token: user.token });
+    const base = dossierPath((await client.call('POST', `/api/selections/${closing}/dossiers`)).body.dossierId);
     await new Promise((resolve) => setTimeout(resolve, 2_600));
     const late = await client.call('PUT', `${base}/civil-status`, civilStatus);
     expect(late.status).toBe(409);
@@ -175,99 +175,5 @@ describe('dossier rules on the real servers', () => {
     expect(lateUpload.status).toBe(409);
     expect((await client.call('POST', `${base}/withdrawal`)).status).toBe(409);
     await eventually(async () => (await client.call('GET', base)).body.status === 'EXPIRED');
-  });
-});
-
-describe('deadline, reminders and extensions', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack?.close());
-
-  it('reminds an unfinished dossier before the closing date, never a complete one', async () => {
-    // Closes in 8 s, reminder 5 s before: the reminder is due about 3 s from now.
-    const { selectionId } = await createSelection(stack.database.models, {
-      opensAt: hoursFromNow(-1),
-      closesAt: new Date(Date.now() + 8_000),
-      reminderOffsetsDays: [5 * SECOND_IN_DAYS],
-    });
-    const unfinished = await loggedIn(stack);
-    await candidateClient(stack, unfinished.headers).call('POST', `/selections/${selectionId}/dossiers`);
-
-    const complete = await loggedIn(stack);
-    await stack.database.models.Account.updateOne({ _id: complete.accountId }, { $set: { emailVerifiedAt: new Date() } });
-    const dossierId = await fillDossier(stack, complete.headers, selectionId);
-    expect((await candidateClient(stack, complete.headers).call('POST', `${dossierPath(dossierId)}/declaration`, { complete: true })).body.status).toBe('SUBMITTED');
-
-    const reminder = await stack.catcher.waitFor((e) => e.to.includes(unfinished.email) && e.subject.startsWith('Plus que'), 15_000);
-    expect(reminder.text).toContain('Il reste à fournir :');
-    expect(reminder.text).toContain('  - CV à téléverser');
-    await stack.catcher.waitFor((e) => e.to.includes(unfinished.email) && e.subject.startsWith('Inscriptions closes'), 15_000);
-    expect(stack.catcher.messages.filter((e) => e.to.includes(complete.email) && (e.subject.startsWith('Plus que') || e.subject.startsWith('Inscriptions closes')))).toEqual([]);
-    const submitted = await stack.database.models.Dossier.findById(dossierId).lean();
-    expect(submitted?.status).toBe('SUBMITTED');
-  });
-
-  it("moves every open dossier's deadline at once when the office extends the selection", async () => {
-    const { selectionId, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 4_000) });
-    const candidates = [await loggedIn(stack), await loggedIn(stack)];
-    const dossierIds: string[] = [];
-    for (const candidate of candidates) {
-      dossierIds.push((await candidateClient(stack, candidate.headers).call('POST', `/selections/${selectionId}/dossiers`)).body.dossierId);
-    }
-    const otherOffice = await loggedIn(stack, { role: 'office', trainingIds: ['elsewhere'] });
-    const newClosesAt = hoursFromNow(24 * 7).toISOString();
-    const refused = await stack.app.inject({ method: 'POST', url: `/staff/selections/${selectionId}/closing-date`, headers: otherOffice.headers, payload: { closesAt: newClosesAt } });
-    expect(refused.statusCode).toBe(404);
-
-    const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
-    const extended = await stack.app.inject({ method: 'POST', url: `/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: newClosesAt } });
-    expect(extended.statusCode).toBe(200);
-    expect(extended.json()).toEqual({ closesAt: newClosesAt, dossiersUpdated: 2, dossiersFailed: 0 });
-    // Sending the same date again is a harmless re-send.
-    const again = await stack.app.inject({ method: 'POST', url: `/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: newClosesAt } });
-    expect(again.json()).toMatchObject({ dossiersUpdated: 2, dossiersFailed: 0 });
-
-    for (const dossierId of dossierIds) {
-      const state = await eventually(async () => {
-        const record = await stack.database.models.Dossier.findById(dossierId).lean();
-        return record?.state.closesAt === newClosesAt ? record : undefined;
-      });
-      expect(state.status).toBe('DRAFT');
-    }
-    // Past the old closing date, the dossiers are still open and editable.
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
-    const client = candidateClient(stack, candidates[0]!.headers);
-    expect((await client.call('PUT', `${dossierPath(dossierIds[0]!)}/civil-status`, civilStatus)).status).toBe(200);
-
-    const earlier = await stack.app.inject({ method: 'POST', url: `/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: hoursFromNow(1).toISOString() } });
-    expect(earlier.statusCode).toBe(400);
-    expect(earlier.json().code).toBe('DEADLINE_NOT_LATER');
-  });
-
-  it('does not expire a dossier whose extension signal was missed: it checks the selection first', async () => {
-    const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 3_000) });
-    const user = await loggedIn(stack);
-    const dossierId: string = (await candidateClient(stack, user.headers).call('POST', `/selections/${selectionId}/dossiers`)).body.dossierId;
-    const later = hoursFromNow(48);
-    await stack.database.models.Selection.updateOne({ _id: selectionId }, { $set: { closesAt: later } }); // no signal sent
-    const moved = await eventually(async () => {
-      const record = await stack.database.models.Dossier.findById(dossierId).lean();
-      return record?.state.closesAt === later.toISOString() ? record : undefined;
-    }, 15_000);
-    expect(moved.status).toBe('DRAFT');
-  });
-
-  it('returns the same dossier when "+ S\'inscrire" is sent twice at once', async () => {
-    const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
-    const user = await loggedIn(stack);
-    const client = candidateClient(stack, user.headers);
-    const [a, b] = await Promise.all([client.call('POST', `/selections/${selectionId}/dossiers`), client.call('POST', `/selections/${selectionId}/dossiers`)]);
-    expect(a.body.dossierId).toBe(b.body.dossierId);
-    expect(await stack.database.models.Dossier.countDocuments({ selectionId })).toBe(1);
-    await stack.catcher.waitFor((e) => e.to.includes(user.email) && e.subject.startsWith("Votre dossier d'inscription"));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(stack.catcher.messages.filter((e) => e.to.includes(user.email))).toHaveLength(1);
   });
 });

@@ -1,36 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dossierWorkflowId, searchAttributes } from '../../workflows/dossier/contract.js';
-import { loggedIn } from '../support/accounts.js';
-import { createSelection, hoursFromNow } from '../support/fixtures.js';
-import { eventually, startTestStack, type TestStack } from '../support/stack.js';
+import { dossierWorkflowId, searchAttributes } from '../../../workflows/dossier/contract.js';
+import { loggedIn } from '../../support/accounts.js';
+import { createSelection, hoursFromNow } from '../../support/fixtures.js';
+import { eventually, useTestStack } from '../../support/stack.js';
 
 describe('dossier workflow on the real Temporal server, through the API', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useTestStack();
 
   it('opens a dossier: workflow running, state readable, record stored, e-mail delivered, searchable by status', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 21) });
     const person = await loggedIn(stack);
 
-    const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
+    const opened = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: person.headers });
     expect(opened.statusCode).toBe(201);
     const { dossierId } = opened.json<{ dossierId: string }>();
     expect(dossierId).toBe(dossierWorkflowId(selectionId, person.accountId));
-    expect(opened.headers.location).toBe(`/dossiers/${encodeURIComponent(dossierId)}`);
+    expect(opened.headers.location).toBe(`/api/dossiers/${encodeURIComponent(dossierId)}`);
 
-    const read = await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: person.headers });
+    const read = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${dossierId}`, headers: person.headers });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toMatchObject({
       dossierId,
       selectionId,
       status: 'DRAFT',
+      selectionTitle: 'Éducateur spécialisé — rentrée 2027',
       candidate: { id: person.accountId, email: person.email, firstName: 'Camille', lastName: 'Dupont' },
-      revision: 1,
       editable: true,
     });
+    // The workflow's bookkeeping is not the candidate's business.
+    expect(read.json().revision).toBeUndefined();
 
     // Stored before the API answered: no waiting.
     const stored = await stack.database.models.Dossier.findById(dossierId).lean();
@@ -53,8 +51,8 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
   it('returns the same dossier on a second "+ S\'inscrire" and sends no second e-mail', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
     const person = await loggedIn(stack);
-    const first = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
-    const second = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
+    const first = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: person.headers });
+    const second = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: person.headers });
     expect(first.statusCode).toBe(201);
     expect(second.statusCode).toBe(200);
     expect(second.json().dossierId).toEqual(first.json().dossierId);
@@ -71,7 +69,7 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
   it('closes a dossier as EXPIRED at the selection closing date', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: new Date(Date.now() + 3_000) });
     const person = await loggedIn(stack);
-    const opened = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: person.headers });
+    const opened = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: person.headers });
     const { dossierId } = opened.json<{ dossierId: string }>();
 
     const result = await stack.temporal.workflow.getHandle(dossierId).result();
@@ -86,23 +84,23 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
 
   it('refuses to open a dossier on a closed selection, in French', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-48), closesAt: hoursFromNow(-1) });
-    const response = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: (await loggedIn(stack)).headers });
+    const response = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: (await loggedIn(stack)).headers });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toEqual({ statusCode: 409, code: 'SELECTION_NOT_OPEN', message: 'Les inscriptions à cette sélection sont closes.' });
   });
 
   it('refuses to open a dossier on a selection not yet open', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(24), closesAt: hoursFromNow(48) });
-    const response = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: (await loggedIn(stack)).headers });
+    const response = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: (await loggedIn(stack)).headers });
     expect(response.statusCode).toBe(409);
     expect(response.json().message).toBe('Les inscriptions à cette sélection ne sont pas encore ouvertes.');
   });
 
   it('answers 404 for an unknown selection or dossier', async () => {
-    const selection = await stack.app.inject({ method: 'POST', url: '/selections/unknown-2027/dossiers', headers: (await loggedIn(stack)).headers });
+    const selection = await stack.app.inject({ method: 'POST', url: '/api/selections/unknown-2027/dossiers', headers: (await loggedIn(stack)).headers });
     expect(selection.statusCode).toBe(404);
     expect(selection.json().code).toBe('SELECTION_NOT_FOUND');
-    const dossier = await stack.app.inject({ method: 'GET', url: '/dossiers/dossier:unknown:nobody', headers: (await loggedIn(stack)).headers });
+    const dossier = await stack.app.inject({ method: 'GET', url: '/api/dossiers/dossier:unknown:nobody', headers: (await loggedIn(stack)).headers });
     expect(dossier.statusCode).toBe(404);
     expect(dossier.json().code).toBe('DOSSIER_NOT_FOUND');
   });
@@ -110,25 +108,25 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
   it("hides another candidate's dossier behind a 404, and shows it to the office of its training only", async () => {
     const { selectionId, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
     const owner = await loggedIn(stack);
-    const { dossierId } = (await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: owner.headers })).json<{ dossierId: string }>();
+    const { dossierId } = (await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: owner.headers })).json<{ dossierId: string }>();
 
     const stranger = await loggedIn(stack);
-    const peek = await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: stranger.headers });
+    const peek = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${dossierId}`, headers: stranger.headers });
     expect(peek.statusCode).toBe(404);
     expect(peek.json().code).toBe('DOSSIER_NOT_FOUND');
 
     const otherOffice = await loggedIn(stack, { role: 'office', trainingIds: ['another-training'] });
-    expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: otherOffice.headers })).statusCode).toBe(404);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/dossiers/${dossierId}`, headers: otherOffice.headers })).statusCode).toBe(404);
     const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
-    expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: office.headers })).statusCode).toBe(200);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/dossiers/${dossierId}`, headers: office.headers })).statusCode).toBe(200);
     const admin = await loggedIn(stack, { role: 'admin' });
-    expect((await stack.app.inject({ method: 'GET', url: `/dossiers/${dossierId}`, headers: admin.headers })).statusCode).toBe(200);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/dossiers/${dossierId}`, headers: admin.headers })).statusCode).toBe(200);
   });
 
   it('answers 400, not a 500, for an id that is not a dossier id (such as another workflow of the namespace)', async () => {
     const user = await loggedIn(stack);
     for (const id of ['purge-expired-records-2026-11-26T10:00:00Z', 'account-email:abc', 'dossier:only-one-part']) {
-      const response = await stack.app.inject({ method: 'GET', url: `/dossiers/${encodeURIComponent(id)}`, headers: user.headers });
+      const response = await stack.app.inject({ method: 'GET', url: `/api/dossiers/${encodeURIComponent(id)}`, headers: user.headers });
       expect(response.statusCode, id).toBe(400);
       expect(response.json().details[0].field).toBe('params.dossierId');
     }
@@ -136,12 +134,12 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
 
   it('asks for a log-in before opening or reading a dossier, and lets only candidates open one', async () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
-    const anonymous = await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers` });
+    const anonymous = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers` });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toEqual({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'Vous devez vous connecter pour accéder à cette page.' });
-    const forged = await stack.app.inject({ method: 'GET', url: '/dossiers/dossier:x:y', headers: { authorization: 'Bearer not-a-session' } });
+    const forged = await stack.app.inject({ method: 'GET', url: '/api/dossiers/dossier:x:y', headers: { authorization: 'Bearer not-a-session' } });
     expect(forged.statusCode).toBe(401);
     const staff = await loggedIn(stack, { role: 'admin' });
-    expect((await stack.app.inject({ method: 'POST', url: `/selections/${selectionId}/dossiers`, headers: staff.headers })).statusCode).toBe(403);
+    expect((await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: staff.headers })).statusCode).toBe(403);
   });
 });

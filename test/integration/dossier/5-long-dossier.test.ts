@@ -2,15 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDirectory, loadDevConfig } from '../../dev/config.js';
-import { freePort } from '../../dev/ports.js';
-import { provisionTemporal } from '../../dev/provision.js';
-import { type RunningServer, startTemporalDevServer } from '../../dev/servers.js';
-import { loggedIn } from '../support/accounts.js';
-import { candidateClient, dossierPath, fillDossier } from '../support/dossiers.js';
-import { createSelection, hoursFromNow } from '../support/fixtures.js';
-import { samplePdf } from '../support/files.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { cacheDirectory, loadDevConfig } from '../../../dev/config.js';
+import { freePort } from '../../../dev/ports.js';
+import { provisionTemporal } from '../../../dev/provision.js';
+import { type RunningServer, startTemporalDevServer } from '../../../dev/servers.js';
+import { loggedIn } from '../../support/accounts.js';
+import { civilStatus, createSelection, hoursFromNow } from '../../support/fixtures.js';
+import { samplePdf } from '../../support/files.js';
+import { startTestStack, type TestStack } from '../../support/stack.js';
+import { apiClient, dossierPath } from '../../support/api-client.js';
+import { candidateJourney } from '../../support/journey.js';
 
 /**
  * A server of its own that suggests continue-as-new after 40 events (the
@@ -45,8 +46,8 @@ describe('continue-as-new', () => {
     const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24 * 30) });
     const user = await loggedIn(stack);
     await stack.database.models.Account.updateOne({ _id: user.accountId }, { $set: { emailVerifiedAt: new Date() } });
-    const dossierId = await fillDossier(stack, user.headers, selectionId);
-    const client = candidateClient(stack, user.headers);
+    const dossierId = await candidateJourney(apiClient(stack.app, { token: user.token }), selectionId, { readyToDeclare: true });
+    const client = apiClient(stack.app, { token: user.token });
     const base = dossierPath(dossierId);
     for (let version = 2; version <= 6; version += 1) {
       expect((await client.upload(`${base}/documents/cv`, samplePdf(`cv v${version}`), `cv-v${version}.pdf`)).status).toBe(200);
@@ -57,7 +58,7 @@ describe('continue-as-new', () => {
 
     const declared = await client.call('POST', `${base}/declaration`, { complete: true });
     expect(declared.status).toBe(200);
-    expect(declared.body).toMatchObject({ status: 'SUBMITTED', documents: { cv: { filename: 'cv-v6.pdf' } }, civilStatus: { lastName: 'Dupont' } });
+    expect(declared.body).toMatchObject({ status: 'SUBMITTED', documents: { cv: { filename: 'cv-v6.pdf' } }, civilStatus: { lastName: 'Martin-0' } });
     expect(declared.body.diplomas).toHaveLength(1);
   });
 });

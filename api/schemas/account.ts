@@ -1,0 +1,31 @@
+/** Accounts: sign-up, log-in, the account as the API shows it. */
+import { z } from 'zod';
+import { ACCOUNT_ROLES } from '../../db/models.js';
+import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.js';
+
+export const identifierSchema = z
+  .string()
+  .trim()
+  .min(3, "l'identifiant doit comporter au moins 3 caractères")
+  .max(64, "l'identifiant doit comporter au plus 64 caractères")
+  .regex(/^[A-Za-z0-9._-]+$/, "l'identifiant ne peut contenir que des lettres sans accent, des chiffres, « . », « - » ou « _ »");
+export const emailSchema = z.string().trim().max(254).pipe(z.email('adresse e-mail invalide'));
+// Length and strength are judged by the password rule, which explains itself in French.
+export const passwordSchema = z.string().min(1, 'mot de passe obligatoire').max(PASSWORD_MAX_LENGTH * 4);
+export const nameSchema = (label: string) => z.string().trim().min(1, `${label} obligatoire`).max(100, `${label} trop long`);
+export const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'lien invalide');
+
+export const accountSchema = z
+  .object({
+    id: z.string(),
+    identifier: z.string(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    firstName: z.string(),
+    lastName: z.string(),
+    role: z.enum(ACCOUNT_ROLES),
+    trainingIds: z.array(z.string()),
+  })
+  .meta({ id: 'Account' });
+export const messageSchema = z.object({ message: z.string() });
+export type AccountView = z.infer<typeof accountSchema>;

@@ -1,0 +1,35 @@
+/** The office's lists and answers. Decisions, reviews and deadlines are the domain's schemas (domain/decisions.ts). */
+import { z } from 'zod';
+import { DOSSIER_STATUSES } from '../../domain/dossier-lifecycle.js';
+import { dossierSchema, dossierStatusSchema } from './dossier.js';
+
+export const dossierListQuerySchema = z.object({
+  status: dossierStatusSchema.optional(),
+  complete: z.enum(['true', 'false']).transform((value) => value === 'true').optional().describe('Only dossiers with nothing missing (true) or with something missing (false).'),
+  q: z.string().trim().min(1).max(100).optional().describe('Name, identifier or e-mail (part of).'),
+  sort: z.enum(['lastName', 'submittedAt', 'updatedAt', 'status']).default('lastName'),
+  order: z.enum(['asc', 'desc']).default('asc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type DossierListQuery = z.infer<typeof dossierListQuerySchema>;
+
+const statusCountsSchema = z.object(Object.fromEntries(DOSSIER_STATUSES.map((status) => [status, z.number().int()])) as Record<(typeof DOSSIER_STATUSES)[number], z.ZodNumber>);
+
+export const dossierListSchema = z
+  .object({
+    items: z.array(dossierSchema),
+    total: z.number().int().describe('Dossiers matching the filters, over all pages.'),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    counts: statusCountsSchema.describe('Dossiers of the whole selection per status, whatever the filters (unfinished ones included).'),
+    selectionTotal: z.number().int().describe('Dossiers of the whole selection.'),
+  })
+  .meta({ id: 'DossierList' });
+export type DossierList = z.infer<typeof dossierListSchema>;
+
+export const closingDateOutcomeSchema = z.object({
+  closesAt: z.string(),
+  dossiersUpdated: z.number().int(),
+  dossiersFailed: z.number().int().describe('Not reached now (send the same date again); they check the selection before closing anyway.'),
+});
