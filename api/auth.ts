@@ -32,6 +32,18 @@ declare module 'fastify' {
   }
 }
 
+/** Opens the browser's session: HttpOnly, SameSite=Lax, Secure under HTTPS, for the session's whole life. */
+export function setSessionCookie(reply: FastifyReply, token: string): FastifyReply {
+  const { config } = reply.server.deps;
+  const cookie = sessionCookieOf(config);
+  return reply.setCookie(cookie.name, token, { httpOnly: true, secure: cookie.secure, sameSite: 'lax', path: '/', maxAge: config.SESSION_MAX_HOURS * 3600 });
+}
+
+export function clearSessionCookie(reply: FastifyReply): FastifyReply {
+  const cookie = sessionCookieOf(reply.server.deps.config);
+  return reply.clearCookie(cookie.name, { path: '/', secure: cookie.secure });
+}
+
 export function sessionTokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim() || undefined;
@@ -49,13 +61,18 @@ export function sessionPolicyOf(config: { SESSION_IDLE_MINUTES: number; SESSION_
  */
 export function requireRole(...roles: AccountRole[]) {
   return async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const token = sessionTokenOf(request);
-    const { database, config } = request.server.deps;
-    const auth = token ? await resolveSession(database.models, token, sessionPolicyOf(config)) : null;
+    const auth = await sessionOf(request);
     if (!auth) throw errors.unauthenticated();
     if (!roles.includes(auth.account.role as AccountRole)) throw errors.forbidden();
-    request.auth = auth as AuthContext;
+    request.auth = auth;
   };
+}
+
+/** The request's live session (cookie or bearer token), if any. */
+export async function sessionOf(request: FastifyRequest): Promise<AuthContext | null> {
+  const token = sessionTokenOf(request);
+  const { database, config } = request.server.deps;
+  return token ? ((await resolveSession(database.models, token, sessionPolicyOf(config))) as AuthContext | null) : null;
 }
 
 export const requireAccount = requireRole('candidate', 'office', 'admin');

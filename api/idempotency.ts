@@ -17,8 +17,7 @@ const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const KEY_LIFETIME_MS = 24 * 3600_000;
 
 /** The request's key scoped by method and path, checked for its form (400 before anything is read); undefined without one. */
-export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
-  const key = request.headers[IDEMPOTENCY_HEADER];
+export function idempotencyKeyOf(request: FastifyRequest, key: unknown = request.headers[IDEMPOTENCY_HEADER]): string | undefined {
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw errors.invalidIdempotencyKey();
   return `${request.method} ${request.url.split('?')[0]}#${key}`;

@@ -1,4 +1,5 @@
-import { temporal as proto } from '@temporalio/proto';
+// The package is CommonJS: Node's ESM loader offers its exports on the default import only.
+import proto from '@temporalio/proto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -54,7 +55,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         temporal.workflowService.describeTaskQueue({
           namespace: temporal.options.namespace,
           taskQueue: { name: config.TEMPORAL_TASK_QUEUE },
-          taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         }),
       );
       const seen = Math.max(0, ...(pollers ?? []).map((poller) => Number(poller.lastAccessTime?.seconds ?? 0) * 1000));

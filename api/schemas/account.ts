@@ -29,3 +29,16 @@ export const accountSchema = z
   .meta({ id: 'Account' });
 export const messageSchema = z.object({ message: z.string() });
 export type AccountView = z.infer<typeof accountSchema>;
+
+// Requests: the API's routes and the pages' forms validate with these.
+export const signUpBody = z.object({ identifier: identifierSchema, email: emailSchema, password: passwordSchema, firstName: nameSchema('prénom'), lastName: nameSchema('nom') });
+export const logInBody = z.object({
+  login: z.string().trim().min(1, 'identifiant ou adresse e-mail obligatoire').max(254),
+  password: passwordSchema,
+  client: z.enum(['browser', 'api']).default('browser').describe('"api" returns the token for a bearer header and sets no cookie.'),
+});
+export const emailConfirmationBody = z.object({ token: tokenSchema });
+export const passwordResetBody = z.object({ identifier: z.string().trim().min(1, 'identifiant obligatoire').max(64), email: emailSchema });
+export const passwordResetConfirmationBody = z.object({ token: tokenSchema, newPassword: passwordSchema });
+export const passwordChangeBody = z.object({ currentPassword: passwordSchema, newPassword: passwordSchema });
+export const emailChangeBody = z.object({ currentPassword: passwordSchema, newEmail: emailSchema });

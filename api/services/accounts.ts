@@ -12,7 +12,9 @@ import type { AccountEmailRequest } from '../../accounts/email-requests.js';
 import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
 import { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
 import type { AccountView } from '../schemas/account.js';
-import type { AuthContext } from '../auth.js';
+import type { FastifyInstance } from 'fastify';
+import { type AuthContext, sessionPolicyOf } from '../auth.js';
+import { defaultRateRules } from '../rate-rules.js';
 import { errors } from '../errors.js';
 import { callTemporal } from './temporal-calls.js';
 import type { RateRules } from '../rate-rules.js';
@@ -27,6 +29,31 @@ export interface AccountServiceDeps {
   rateRules: RateRules;
 }
 
+
+/** What a person is told once an account action is done (the API's `message`, the pages' notices). */
+export const ACCOUNT_MESSAGES = {
+  signedUp: 'Votre compte est créé. Un e-mail vous a été envoyé pour confirmer votre adresse ; vous pouvez dès maintenant vous connecter.',
+  verificationSent: 'Un nouveau lien de confirmation vous a été envoyé.',
+  alreadyVerified: 'Votre adresse e-mail est déjà confirmée.',
+  emailConfirmed: 'Votre adresse e-mail est confirmée.',
+  resetRequested: "Si ces informations correspondent à un compte, un e-mail contenant un lien de réinitialisation vient d'être envoyé. Le lien est valable une heure.",
+  passwordReset: 'Votre mot de passe est modifié. Retournez à la page de connexion pour vous connecter.',
+  passwordChanged: 'Votre mot de passe est modifié. Vos autres sessions ont été fermées.',
+  emailChangeRequested: 'Un lien de confirmation a été envoyé à la nouvelle adresse. Elle remplacera l’ancienne une fois confirmée.',
+} as const;
+
+/** The dependencies of the account services, from the app's own. */
+export function accountServiceDeps(app: FastifyInstance): AccountServiceDeps {
+  const { database, temporal, config, rateRules } = app.deps;
+  return {
+    models: database.models,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    temporalTimeoutMs: config.WORKFLOW_UPDATE_TIMEOUT_MS,
+    sessionPolicy: sessionPolicyOf(config),
+    rateRules: { ...defaultRateRules, ...rateRules },
+  };
+}
 
 export function viewAccount(account: AccountRecord & { _id: string }): AccountView {
   return {

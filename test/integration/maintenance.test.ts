@@ -14,6 +14,7 @@ import { ensurePurgeSchedule } from '../../worker/schedules.js';
 import { createDossierWorker } from '../../worker/worker.js';
 import { loggedIn } from '../support/accounts.js';
 import { eventually, testActivityConfig, useTestStack } from '../support/stack.js';
+import { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
 
 describe('expired records and e-mail outages', () => {
   const stack = useTestStack();
@@ -108,7 +109,7 @@ describe('expired records and e-mail outages', () => {
     try {
       await createAccount(stack.database.models, { identifier: 'outage', email: 'outage@example.org', firstName: 'O', lastName: 'U', password: 'x', role: 'candidate' });
       const workflowId = accountEmailWorkflowId(randomUUID());
-      const handle = await stack.temporal.workflow.start('accountEmailWorkflow', {
+      const handle = await stack.temporal.workflow.start(accountEmailWorkflow, {
         workflowId,
         taskQueue,
         args: [{ kind: 'signupOnExistingEmail', email: 'outage@example.org' }],

@@ -11,6 +11,7 @@ import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { apiClient, dossierPath } from '../support/api-client.js';
 import { candidateJourney } from '../support/journey.js';
+import { accountEmailWorkflow, purgeExpiredRecordsWorkflow } from '../../workflows/accounts/workflow.js';
 
 /**
  * Records the histories that the replay test (replay.test.ts) holds the
@@ -29,18 +30,18 @@ afterAll(async () => {
 
 it('records the account e-mail workflow (sent, and nothing to send) and the purge', async () => {
   const { id } = await createAccount(stack.database.models, { identifier: `rec-${randomUUID().slice(0, 6)}`, email: 'rec@example.org', firstName: 'R', lastName: 'E', password: 'x', role: 'candidate' });
-  const sent = await stack.temporal.workflow.execute('accountEmailWorkflow', {
+  const sent = await stack.temporal.workflow.execute(accountEmailWorkflow, {
     workflowId: accountEmailWorkflowId(randomUUID()),
     taskQueue: stack.taskQueue,
     args: [{ kind: 'verifyEmail', accountId: id, email: 'rec@example.org' }],
   });
   expect(sent).toEqual({ sent: true });
   const sentId = accountEmailWorkflowId(randomUUID());
-  await stack.temporal.workflow.execute('accountEmailWorkflow', { workflowId: sentId, taskQueue: stack.taskQueue, args: [{ kind: 'passwordChanged', accountId: id }] });
+  await stack.temporal.workflow.execute(accountEmailWorkflow, { workflowId: sentId, taskQueue: stack.taskQueue, args: [{ kind: 'passwordChanged', accountId: id }] });
   const nothingId = accountEmailWorkflowId(randomUUID());
-  expect(await stack.temporal.workflow.execute('accountEmailWorkflow', { workflowId: nothingId, taskQueue: stack.taskQueue, args: [{ kind: 'signupOnExistingEmail', email: 'nobody@example.org' }] })).toEqual({ sent: false });
+  expect(await stack.temporal.workflow.execute(accountEmailWorkflow, { workflowId: nothingId, taskQueue: stack.taskQueue, args: [{ kind: 'signupOnExistingEmail', email: 'nobody@example.org' }] })).toEqual({ sent: false });
   const purgeId = `purge-${randomUUID()}`;
-  await stack.temporal.workflow.execute('purgeExpiredRecordsWorkflow', { workflowId: purgeId, taskQueue: stack.taskQueue, args: [] });
+  await stack.temporal.workflow.execute(purgeExpiredRecordsWorkflow, { workflowId: purgeId, taskQueue: stack.taskQueue, args: [] });
   await exportHistory(stack.temporal, sentId, join(historiesDir, 'account-email-sent.history.bin'));
   await exportHistory(stack.temporal, nothingId, join(historiesDir, 'account-email-nothing-to-send.history.bin'));
   await exportHistory(stack.temporal, purgeId, join(historiesDir, 'purge-expired-records.history.bin'));

@@ -31,7 +31,7 @@ it('keeps the API answering while the SMTP relay is down, then refusing (451), a
   };
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const signUp = async (n: number) => {
-    const response = await fetch(`${system.apiUrl}/auth/signup`, {
+    const response = await fetch(`${system.apiUrl}/api/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ identifier: `outage-${n}-${Date.now()}`, email: `outage-${n}-${Date.now()}@example.org`, password: 'cheval agrafe pile correcte', firstName: 'Léa', lastName: 'Martin' }),

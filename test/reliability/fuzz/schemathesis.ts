@@ -106,7 +106,7 @@ try {
     const exitCode = await runSchemathesis(st, schemaUrl, label, [...headers], reportFile);
     runs[label] = { exitCode, ...(await countCases(reportFile)) };
   }
-  const health = await fetch(`${system.apiUrl}/health`).then((response) => response.status, () => 0);
+  const health = await fetch(`${system.apiUrl}/api/health`).then((response) => response.status, () => 0);
   const processesUp = health === 200 && system.api.running() && system.worker.running();
   await report('schema-fuzzing', { schemathesis: SCHEMATHESIS_VERSION, maxExamples, seed, runs, healthAfter: health, processesUp });
   failed = !processesUp || Object.values(runs).some((run) => run.exitCode !== 0 || run.serverErrors > 0);

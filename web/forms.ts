@@ -1,0 +1,106 @@
+/**
+ * Forms as pages post them: flat fields (`address.city`) made into the
+ * objects the API's schemas read, and the API's refusals made into what a
+ * form shows — a message by field, and a summary linking to each field.
+ */
+import { AppError } from '../api/errors.js';
+import { errorBodyOf } from '../api/error-handler.js';
+import { type ErrorDetail, issuesToDetails } from '../domain/validation.js';
+
+export type FormValues = Record<string, string>;
+
+/** A page's refusal: the summary's title and items, and the message of each field. */
+export interface Problem {
+  message: string;
+  items: { text: string; href?: string }[];
+  fields: Record<string, string>;
+  statusCode: number;
+  code: string;
+}
+
+/** The posted fields, each a string (a repeated field keeps its last value). */
+export function formValues(body: unknown): FormValues {
+  const values: FormValues = {};
+  for (const [key, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    values[key] = Array.isArray(value) ? String(value.at(-1) ?? '') : String(value ?? '');
+  }
+  return values;
+}
+
+/** `{ 'address.city': 'Vichy' }` → `{ address: { city: 'Vichy' } }`; empty fields are left out (absent, as an API client would). */
+export function nested(values: FormValues, keep: readonly string[]): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const name of keep) {
+    const value = values[name]?.trim();
+    if (value === undefined || value === '') continue;
+    const path = name.split('.');
+    let target = result;
+    for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
+    target[path.at(-1)!] = value;
+  }
+  return result;
+}
+
+/** The form field a detail names: its path without the request part ("body.address.city" → "address.city"). */
+export function fieldOf(detail: ErrorDetail): string | undefined {
+  return detail.field?.replace(/^(body|querystring|params)\.?/, '') || undefined;
+}
+
+const fieldId = (name: string) => `champ-${name.replace(/[^a-zA-Z0-9]+/g, '-')}`;
+
+/**
+ * Any error as a form's problem, or undefined for one that is not the
+ * user's to fix (rethrown: the page's error handler answers it).
+ * `linkOf` links an item to the screen that fixes it (a missing document, say).
+ */
+export function problemOf(error: unknown, options: { fields?: readonly string[]; linkOf?: (detail: ErrorDetail) => string | undefined } = {}): Problem | undefined {
+  const body = errorBodyOf(error);
+  // A 503 is shown on the form too: what was typed stays, and the person tries again in a moment.
+  if (!(error instanceof AppError) && body.statusCode !== 503) return undefined;
+  if (body.statusCode >= 500 && body.statusCode !== 503) return undefined;
+  const fields: Record<string, string> = {};
+  const items: Problem['items'] = [];
+  for (const detail of body.details ?? []) {
+    const field = fieldOf(detail);
+    const linked = options.linkOf?.(detail);
+    if (field && (!options.fields || options.fields.includes(field))) {
+      fields[field] ??= detail.message;
+      items.push({ text: detail.message, href: `#${fieldId(field)}` });
+    } else {
+      items.push({ text: detail.message, ...(linked ? { href: linked } : {}) });
+    }
+  }
+  return { message: body.message, items, fields, statusCode: body.statusCode, code: body.code };
+}
+
+/** Checks a form's input with the API's own schema: its data, or the same 400 the API would answer. */
+export function parseForm<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: Parameters<typeof issuesToDetails>[0] } } }, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new AppError('VALIDATION_FAILED', 'Le formulaire contient des erreurs : corrigez les champs signalés.', issuesToDetails(result.error.issues, 'body'));
+}
+
+/** What a page tells after an action, carried by the address it sends the person to (`?message=…`). */
+export const NOTICES = {
+  'compte-cree': 'Votre compte est créé et vous êtes connecté(e). Un e-mail vous a été envoyé pour confirmer votre adresse.',
+  deconnecte: 'Vous êtes déconnecté(e).',
+  'lien-envoye': 'Un nouveau lien de confirmation vous a été envoyé.',
+  'mot-de-passe-modifie': 'Votre mot de passe est modifié. Vos autres sessions ont été fermées.',
+  'adresse-demandee': 'Un lien de confirmation a été envoyé à la nouvelle adresse. Elle remplacera l’ancienne une fois confirmée.',
+  enregistre: 'Votre saisie est enregistrée.',
+  'fichier-enregistre': 'Le fichier est enregistré.',
+  supprime: "L'entrée est supprimée.",
+  retire: 'Votre dossier est retiré.',
+} as const;
+export type NoticeKey = keyof typeof NOTICES;
+
+export function noticeOf(query: unknown): string | undefined {
+  const key = (query as { message?: string } | undefined)?.message;
+  return key && key in NOTICES ? NOTICES[key as NoticeKey] : undefined;
+}
+
+/** Where to go after logging in (`suite`), if it is a page of this site. */
+export function loginNextOf(source: unknown): string | undefined {
+  const next = (source as { suite?: unknown } | undefined)?.suite;
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : undefined;
+}

@@ -1,0 +1,110 @@
+/**
+ * The web front end: server-rendered pages in French, under "/", beside the
+ * JSON API under "/api". Pages hold no rule: their handlers call the same
+ * services as the JSON routes and show the same refusals. Every page works
+ * without JavaScript; /static/app.js only adds conveniences.
+ */
+import fastifyFormbody from '@fastify/formbody';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { errorBodyOf } from '../api/error-handler.js';
+import { sessionOf } from '../api/auth.js';
+import type { AccountRole } from '../db/models.js';
+import { render } from './render.js';
+import { accountPages } from './routes/accounts.js';
+import { dossierPages } from './routes/dossiers.js';
+import { publicPages } from './routes/public.js';
+
+/**
+ * No inline script or style, no third party: what runs on a page is ours.
+ * Uploaded files are never shown inside a page (they are downloads), so no
+ * frame or object source is needed.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** The two assets, read and compressed once at start: small enough to be served from memory. */
+const ASSETS = Object.fromEntries(
+  (['site.css', 'app.js'] as const).map((name) => {
+    const bytes = readFileSync(new URL(`./assets/${name}`, import.meta.url));
+    return [name, { bytes, gzip: gzipSync(bytes, { level: 9 }), type: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' }];
+  }),
+);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** For pages: the roles that may see it (a person not logged in is sent to the log-in page). */
+    pageRoles?: readonly AccountRole[];
+  }
+}
+
+/** Where a person not logged in is sent, coming back afterwards to `next`. */
+export const loginPath = (next?: string) => (next && next.startsWith('/') && !next.startsWith('//') ? `/connexion?suite=${encodeURIComponent(next)}` : '/connexion');
+
+export async function webPages(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'same-origin');
+      reply.header('x-frame-options', 'DENY');
+      // Pages show personal data: never kept by a shared cache, nor by the browser's back button after log-out.
+      reply.header('cache-control', 'no-store');
+    }
+    return payload;
+  });
+
+  // Who is there, for every page; the pages that need someone say so in `config.pageRoles`.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/static/')) return;
+    request.auth = await sessionOf(request);
+    const roles = request.routeOptions.config.pageRoles;
+    if (!roles) return;
+    if (!request.auth) return reply.code(303).redirect(loginPath(request.url));
+    if (!roles.includes(request.auth.account.role as AccountRole)) return showError(request, reply, 403);
+  });
+
+  app.get('/static/:name', async (request, reply) => {
+    const asset = ASSETS[(request.params as { name: string }).name];
+    if (!asset) return showError(request, reply, 404);
+    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    reply.header('cache-control', 'public, max-age=3600').header('vary', 'accept-encoding').type(asset.type);
+    if (gzip) reply.header('content-encoding', 'gzip');
+    return reply.send(gzip ? asset.gzip : asset.bytes);
+  });
+
+  app.setNotFoundHandler((request, reply) => showError(request, reply, 404));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = errorBodyOf(error, (unexpected) => request.log.error({ err: unexpected }, 'unhandled error on a page'));
+    return showError(request, reply, body.statusCode, body.message);
+  });
+
+  await app.register(publicPages);
+  await app.register(accountPages);
+  await app.register(dossierPages);
+}
+
+const ERROR_PAGES: Record<number, { title: string; text: string }> = {
+  403: { title: 'Accès refusé', text: "Cette page ne vous est pas accessible. Si vous pensez qu'il s'agit d'une erreur, contactez le service sélection." },
+  404: { title: 'Page introuvable', text: "Cette page n'existe pas, ou elle ne vous est pas accessible. Vérifiez l'adresse, ou repartez de l'accueil." },
+  500: { title: 'Erreur interne', text: 'Une erreur inattendue est survenue. Elle a été enregistrée ; réessayez plus tard.' },
+  503: { title: 'Service momentanément indisponible', text: 'Le service est momentanément indisponible : réessayez dans quelques instants. Ce que vous aviez enregistré n’est pas perdu.' },
+};
+
+/** An error page: 403, 404, 503 (réessayez), 500; any other client error shows its message. */
+export function showError(request: FastifyRequest, reply: FastifyReply, status: number, message?: string) {
+  const known = ERROR_PAGES[status] ?? (status >= 500 ? ERROR_PAGES[500]! : { title: 'Demande refusée', text: message ?? 'La demande ne peut pas être traitée.' });
+  if (status === 503) reply.header('retry-after', '5');
+  return render(request, reply, 'error', { title: known.title, text: status === 403 || status >= 500 || status === 404 ? known.text : (message ?? known.text), status }, status);
+}
