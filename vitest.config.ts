@@ -23,6 +23,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The pages in Debian's Chromium (Playwright), on the same real servers; one file at a time.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // `npm run record-histories`: writes test/replay/histories/*.history.bin for the replay test.
           name: 'record-histories',
           include: ['test/replay/record-histories.test.ts'],

@@ -20,6 +20,7 @@ import { staffRoutes } from './routes/staff.js';
 import { dossierRoutes } from './routes/dossiers.js';
 import { healthRoutes } from './routes/health.js';
 import { selectionRoutes } from './routes/selections.js';
+import { webPages } from '../web/plugin.js';
 
 export interface AppDependencies {
   config: Pick<
@@ -61,7 +62,6 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
   });
-  registerErrorHandling(app);
   // Many clients send `Content-Type: application/json` on every request, a body or not: an empty
   // one is no body (the route's schema says whether it needs one), not a 400 of its own.
   app.removeContentTypeParser('application/json');
@@ -115,6 +115,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
 
   await app.register(
     async (api) => {
+      registerErrorHandling(api);
       await api.register(healthRoutes);
       await api.register(accountRoutes);
       await api.register(staffRoutes);
@@ -123,5 +124,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
     },
     { prefix: API_PREFIX },
   );
+  // The pages, under "/": their own error and 404 pages (HTML), the JSON API keeping its own.
+  await app.register(webPages);
   return app;
 }

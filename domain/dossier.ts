@@ -78,7 +78,7 @@ export const CANDIDATE_AGE = { min: 16, max: 99 } as const;
 
 /** The fields of "État civil" as stored; `civilStatusSchema` adds the rules tied to today's date. */
 export const civilStatusShape = z.object({
-  civility: z.enum(['madame', 'monsieur'], 'civilité : « madame » ou « monsieur »'),
+  civility: z.enum(['madame', 'monsieur'], 'choisissez « madame » ou « monsieur »'),
   lastName: text('nom', 100),
   usedLastName: z.string().trim().max(100).optional(),
   firstNames: text('prénoms', 200),
@@ -95,10 +95,13 @@ export const civilStatusShape = z.object({
   }),
   phone: z.string().trim().regex(/^\+?[0-9 .()-]{6,20}$/, 'numéro de téléphone invalide'),
 });
-export const civilStatusSchema = civilStatusShape.refine(
-  (c) => c.birthDate <= yearsAgo(CANDIDATE_AGE.min) && c.birthDate > yearsAgo(CANDIDATE_AGE.max + 1),
-  { message: `date de naissance invalide : un candidat a entre ${CANDIDATE_AGE.min} et ${CANDIDATE_AGE.max} ans`, path: ['birthDate'] },
-);
+// The rules tied to today's date sit on their field: they are told even when other fields are wrong too.
+export const civilStatusSchema = civilStatusShape.extend({
+  birthDate: isoDate.refine(
+    (birthDate) => birthDate <= yearsAgo(CANDIDATE_AGE.min) && birthDate > yearsAgo(CANDIDATE_AGE.max + 1),
+    `date de naissance invalide : un candidat a entre ${CANDIDATE_AGE.min} et ${CANDIDATE_AGE.max} ans`,
+  ),
+});
 export type CivilStatus = z.infer<typeof civilStatusShape>;
 
 export const situationSchema = z.object({
@@ -143,8 +146,10 @@ export const experienceShape = z.object({
   description: z.string().trim().max(2000).optional(),
 });
 export const experienceFieldsSchema = experienceShape
-  .refine((e) => e.startDate <= today(), { message: 'la date de début ne peut pas être dans le futur', path: ['startDate'] })
-  .refine((e) => !e.endDate || e.endDate <= today(), { message: 'la date de fin ne peut pas être dans le futur (laissez-la vide pour un emploi en cours)', path: ['endDate'] })
+  .extend({
+    startDate: isoDate.refine((date) => date <= today(), 'la date de début ne peut pas être dans le futur'),
+    endDate: isoDate.refine((date) => date <= today(), 'la date de fin ne peut pas être dans le futur (laissez-la vide pour un emploi en cours)').optional(),
+  })
   .refine((e) => !e.endDate || e.endDate >= e.startDate, { message: 'la date de fin précède la date de début', path: ['endDate'] });
 export type ExperienceFields = z.infer<typeof experienceShape>;
 export const experienceEntrySchema = experienceShape.extend({ id: z.string(), proof: fileRefSchema.optional() }).meta({ id: 'ExperienceEntry' });

@@ -3,9 +3,11 @@
  * objects the API's schemas read, and the API's refusals made into what a
  * form shows — a message by field, and a summary linking to each field.
  */
+import type { z } from 'zod';
 import { AppError } from '../api/errors.js';
 import { errorBodyOf } from '../api/error-handler.js';
 import { type ErrorDetail, issuesToDetails } from '../domain/validation.js';
+import { LABELS } from './labels.js';
 
 export type FormValues = Record<string, string>;
 
@@ -27,16 +29,19 @@ export function formValues(body: unknown): FormValues {
   return values;
 }
 
-/** `{ 'address.city': 'Vichy' }` → `{ address: { city: 'Vichy' } }`; empty fields are left out (absent, as an API client would). */
+/**
+ * `{ 'address.city': 'Vichy' }` → `{ address: { city: 'Vichy' } }`. Empty
+ * fields are left out (absent, as an API client would send them); the
+ * objects they belong to are kept, so each missing field is named on its own.
+ */
 export function nested(values: FormValues, keep: readonly string[]): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const name of keep) {
-    const value = values[name]?.trim();
-    if (value === undefined || value === '') continue;
     const path = name.split('.');
     let target = result;
     for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
-    target[path.at(-1)!] = value;
+    const value = values[name]?.trim();
+    if (value !== undefined && value !== '') target[path.at(-1)!] = value;
   }
   return result;
 }
@@ -46,14 +51,18 @@ export function fieldOf(detail: ErrorDetail): string | undefined {
   return detail.field?.replace(/^(body|querystring|params)\.?/, '') || undefined;
 }
 
-const fieldId = (name: string) => `champ-${name.replace(/[^a-zA-Z0-9]+/g, '-')}`;
+/** The id the field partial gives a field (several forms of a page tell theirs apart by a prefix). */
+export const fieldId = (name: string, prefix?: string) => `champ-${prefix ? `${prefix}-` : ''}${name.replace(/[^a-zA-Z0-9]+/g, '-')}`;
 
 /**
  * Any error as a form's problem, or undefined for one that is not the
  * user's to fix (rethrown: the page's error handler answers it).
  * `linkOf` links an item to the screen that fixes it (a missing document, say).
  */
-export function problemOf(error: unknown, options: { fields?: readonly string[]; linkOf?: (detail: ErrorDetail) => string | undefined } = {}): Problem | undefined {
+export function problemOf(
+  error: unknown,
+  options: { fields?: readonly string[]; labels?: Readonly<Record<string, string>>; idPrefix?: string; linkOf?: (detail: ErrorDetail) => string | undefined } = {},
+): Problem | undefined {
   const body = errorBodyOf(error);
   // A 503 is shown on the form too: what was typed stays, and the person tries again in a moment.
   if (!(error instanceof AppError) && body.statusCode !== 503) return undefined;
@@ -65,7 +74,9 @@ export function problemOf(error: unknown, options: { fields?: readonly string[];
     const linked = options.linkOf?.(detail);
     if (field && (!options.fields || options.fields.includes(field))) {
       fields[field] ??= detail.message;
-      items.push({ text: detail.message, href: `#${fieldId(field)}` });
+      // The summary names the field; beside the field, its message is enough.
+      const label = (options.labels ?? LABELS)[field as keyof typeof LABELS];
+      items.push({ text: label ? `${label} : ${detail.message}` : detail.message, href: `#${fieldId(field, options.idPrefix)}` });
     } else {
       items.push({ text: detail.message, ...(linked ? { href: linked } : {}) });
     }
@@ -74,7 +85,7 @@ export function problemOf(error: unknown, options: { fields?: readonly string[];
 }
 
 /** Checks a form's input with the API's own schema: its data, or the same 400 the API would answer. */
-export function parseForm<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: Parameters<typeof issuesToDetails>[0] } } }, input: unknown): T {
+export function parseForm<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new AppError('VALIDATION_FAILED', 'Le formulaire contient des erreurs : corrigez les champs signalés.', issuesToDetails(result.error.issues, 'body'));

@@ -106,5 +106,6 @@ const ERROR_PAGES: Record<number, { title: string; text: string }> = {
 export function showError(request: FastifyRequest, reply: FastifyReply, status: number, message?: string) {
   const known = ERROR_PAGES[status] ?? (status >= 500 ? ERROR_PAGES[500]! : { title: 'Demande refusée', text: message ?? 'La demande ne peut pas être traitée.' });
   if (status === 503) reply.header('retry-after', '5');
-  return render(request, reply, 'error', { title: known.title, text: status === 403 || status >= 500 || status === 404 ? known.text : (message ?? known.text), status }, status);
+  // A 404 says no more than that (nothing to learn by probing); a 5xx never shows its cause.
+  return render(request, reply, 'error', { title: known.title, text: status === 404 || status >= 500 ? known.text : (message ?? known.text), status }, status);
 }

@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { formatParisDateTime, parisDate } from '../domain/paris-time.js';
 import type { Problem } from './forms.js';
+import { LABELS } from './labels.js';
 
 const eta = new Eta({ views: fileURLToPath(new URL('./views/', import.meta.url)), autoEscape: true, cache: process.env.NODE_ENV !== 'development', useWith: false });
 
@@ -45,7 +46,8 @@ export interface PageData {
  */
 export function render(request: FastifyRequest, reply: FastifyReply, page: string, data: PageData, status?: number) {
   const user = request.auth?.account;
-  const html = eta.render(`./pages/${page}`, { ...data, user: user ? { role: user.role, firstName: user.firstName, lastName: user.lastName } : null, format });
+  const model = { ...data, user: user ? { role: user.role, firstName: user.firstName, lastName: user.lastName } : null, format, labels: LABELS };
+  const html = eta.render('./layout', { ...model, body: eta.render(`./pages/${page}`, model) });
   const problemStatus = data.problem ? (data.problem.statusCode === 400 ? 422 : data.problem.statusCode) : 200;
   return reply.code(status ?? problemStatus).type('text/html; charset=utf-8').send(html);
 }

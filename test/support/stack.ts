@@ -32,6 +32,8 @@ export interface TestStack {
   mailer: Mailer;
   temporal: Client;
   worker: Worker;
+  /** Stops the worker before the stack closes: the API then answers steps with a 503. */
+  stopWorker(): Promise<void>;
   taskQueue: string;
   app: Awaited<ReturnType<typeof buildApp>>;
   close(): Promise<void>;
@@ -51,7 +53,8 @@ export async function startTestStack(
   const taskQueue = `test-${randomUUID()}`;
   const address = options.temporalAddress ?? inject('temporalAddress');
 
-  const worker = await startTestWorker({ database, mailer, taskQueue, address });
+  // The worker writes the e-mails' links: to the address the API is given, when a test gives one.
+  const worker = await startTestWorker({ database, mailer, taskQueue, address, publicBaseUrl: options.apiEnv?.PUBLIC_BASE_URL });
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
@@ -64,6 +67,7 @@ export async function startTestStack(
     mailer,
     temporal,
     worker: worker.worker,
+    stopWorker: () => worker.shutdown(),
     taskQueue,
     app,
     async close() {
@@ -97,22 +101,30 @@ export function useTestStack(options: Parameters<typeof startTestStack>[0] = {})
 }
 
 /** A worker on `taskQueue` with the real activities, running until `shutdown()`; the stack's own and any test's extra one. */
-export async function startTestWorker(options: { database: Database; mailer: Mailer; taskQueue: string; address?: string }) {
+export async function startTestWorker(options: { database: Database; mailer: Mailer; taskQueue: string; address?: string; publicBaseUrl?: string | undefined }) {
   installTemporalRuntime('warn');
   const connection = await NativeConnection.connect({ address: options.address ?? inject('temporalAddress') });
   const worker = await createDossierWorker({
     connection,
     namespace: 'default',
     taskQueue: options.taskQueue,
-    activities: createActivities({ models: options.database.models, mailer: options.mailer, files: createFileStore(options.database.connection), config: testActivityConfig }),
+    activities: createActivities({
+      models: options.database.models,
+      mailer: options.mailer,
+      files: createFileStore(options.database.connection),
+      config: { ...testActivityConfig, publicBaseUrl: options.publicBaseUrl ?? testActivityConfig.publicBaseUrl },
+    }),
   });
   const running = worker.run();
+  let closed = false;
   return {
     worker,
+    /** Stops the worker (a test may stop it early, to see what a missing worker does): once. */
     async shutdown() {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      await connection.close();
+      if (!closed) await connection.close();
+      closed = true;
     },
   };
 }

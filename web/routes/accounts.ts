@@ -18,6 +18,7 @@ import {
 import * as accounts from '../../api/services/accounts.js';
 import { PASSWORD_MIN_LENGTH } from '../../domain/password-policy.js';
 import { formValues, loginNextOf, nested, noticeOf, parseForm, problemOf } from '../forms.js';
+import { LABELS } from '../labels.js';
 import { render } from '../render.js';
 
 const passwordRule = `Au moins ${PASSWORD_MIN_LENGTH} caractères. Une phrase de quelques mots est idéale ; évitez les mots de passe courants et votre nom.`;
@@ -29,7 +30,8 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
 
   /** Renders a form again with what was typed and why it was refused (or rethrows what is not the person's to fix). */
   const refused = (request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, error: unknown, fields: readonly string[]) => {
-    const problem = problemOf(error, { fields });
+    // On the account's forms, « lastName » is the name as typed at sign-up.
+    const problem = problemOf(error, { fields, labels: { ...LABELS, lastName: 'Nom' } });
     if (!problem) throw error;
     return render(request, reply, page, { title: String(data.title), ...data, problem });
   };
@@ -130,9 +132,11 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
   app.get('/espace', { config: anyone }, async (request, reply) => render(request, reply, 'space', { title: 'Mon espace', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) }));
 
   app.get('/mon-compte', { config: anyone }, async (request, reply) =>
-    render(request, reply, 'account', { title: 'Mon compte', account: accounts.viewAccount(request.auth!.account), values: {}, passwordRule, flash: noticeOf(request.query) }),
+    render(request, reply, 'account', { title: 'Mon compte', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) }),
   );
-  const accountPage = (request: FastifyRequest) => ({ title: 'Mon compte', account: accounts.viewAccount(request.auth!.account), passwordRule });
+  const accountPage = (request: FastifyRequest, title: string) => ({ title, account: accounts.viewAccount(request.auth!.account), passwordRule, values: {} });
+  app.get('/mon-compte/mot-de-passe', { config: anyone }, async (request, reply) => render(request, reply, 'account-password', accountPage(request, 'Changer de mot de passe')));
+  app.get('/mon-compte/adresse-email', { config: anyone }, async (request, reply) => render(request, reply, 'account-email', accountPage(request, "Changer d'adresse e-mail")));
   app.post('/mon-compte/mot-de-passe', { config: anyone }, async (request, reply) => {
     const values = formValues(request.body);
     try {
@@ -140,7 +144,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
       await accounts.changePassword(deps, request.auth!, input.currentPassword, input.newPassword);
       return reply.code(303).redirect('/mon-compte?message=mot-de-passe-modifie');
     } catch (error) {
-      return refused(request, reply, 'account', { ...accountPage(request), values: {}, form: 'password' }, error, ['currentPassword', 'newPassword']);
+      return refused(request, reply, 'account-password', accountPage(request, 'Changer de mot de passe'), error, ['currentPassword', 'newPassword']);
     }
   });
   app.post('/mon-compte/adresse-email', { config: anyone }, async (request, reply) => {
@@ -150,7 +154,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
       await accounts.changeEmail(deps, request.auth!, input.currentPassword, input.newEmail);
       return reply.code(303).redirect('/mon-compte?message=adresse-demandee');
     } catch (error) {
-      return refused(request, reply, 'account', { ...accountPage(request), values: { newEmail: values.newEmail }, form: 'email' }, error, ['currentPassword', 'newEmail']);
+      return refused(request, reply, 'account-email', { ...accountPage(request, "Changer d'adresse e-mail"), values: { newEmail: values.newEmail } }, error, ['currentPassword', 'newEmail']);
     }
   });
   app.post('/mon-compte/confirmation', { config: candidate }, async (request, reply) => {

@@ -7,8 +7,10 @@
  */
 import type { UpdateDefinition } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scopedDossierOf, scopedSelectionOf } from '../../api/access.js';
+import { AppError } from '../../api/errors.js';
 import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
 import { API_PREFIX } from '../../api/prefix.js';
 import { civilStatusBody, declarationBody, diplomaBody, experienceBody, situationBody } from '../../api/schemas/dossier.js';
@@ -102,6 +104,20 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
   const showScreen = async (request: FastifyRequest, reply: FastifyReply, screen: Screen, extra: Parameters<typeof screenData>[2] = {}) =>
     render(request, reply, `dossier-${screen.slug}`, await screenData(scopedDossierOf(request), screen, extra));
 
+  /**
+   * The form's key (`?cle=`, a new one each time a screen is shown) as the
+   * Update id: the same form sent twice lands once. A page kept open and sent
+   * again with other content (after « Précédent », say) is a new action, not a 422.
+   */
+  async function pageUpdateId(request: FastifyRequest, fingerprint: string): Promise<string | undefined> {
+    try {
+      return await claimIdempotencyKey(models, idempotencyKeyOf(request, (request.query as { cle?: string }).cle), fingerprint);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') return undefined;
+      throw error;
+    }
+  }
+
   /** A link from a refusal's item to the screen that fixes it (a missing document, a diploma's proof…). */
   const linkOf = (dossierId: string) => (detail: ErrorDetail) => (detail.step ? `${dossierPagePath(dossierId, screenOf(detail.step).slug)}${detail.entryId ? `#entree-${detail.entryId}` : ''}` : undefined);
 
@@ -111,15 +127,21 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
    * with what was typed. The form's address carries an Idempotency-Key
    * (`?cle=`): a form sent twice (a double click, a retry) lands once.
    */
-  async function step(request: FastifyRequest, reply: FastifyReply, screen: Screen, run: () => { action: DossierAction; update: DossierUpdate; fingerprint?: unknown }, options: { values?: FormValues; fields?: readonly string[]; notice?: NoticeKey; then?: string } = {}) {
+  async function step(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    screen: Screen,
+    run: () => { action: DossierAction; update: DossierUpdate; fingerprint?: unknown },
+    options: { values?: FormValues; fields?: readonly string[]; idPrefix?: string; notice?: NoticeKey; then?: string } = {},
+  ) {
     const dossier = scopedDossierOf(request);
     try {
       const { action, update, fingerprint } = run();
-      const updateId = await claimIdempotencyKey(models, idempotencyKeyOf(request, (request.query as { cle?: string }).cle), fingerprintOf(fingerprint ?? request.body));
+      const updateId = await pageUpdateId(request, fingerprintOf(fingerprint ?? request.body));
       await applyCandidateStep(deps, dossier, action, update, updateId);
       return reply.code(303).redirect(`${options.then ?? dossierPagePath(dossier.dossierId, screen.slug)}?message=${options.notice ?? 'enregistre'}`);
     } catch (error) {
-      const problem = problemOf(error, { ...(options.fields ? { fields: options.fields } : {}), linkOf: linkOf(dossier.dossierId) });
+      const problem = problemOf(error, { ...(options.fields ? { fields: options.fields } : {}), ...(options.idPrefix ? { idPrefix: options.idPrefix } : {}), linkOf: linkOf(dossier.dossierId) });
       if (!problem) throw error;
       return showScreen(request, reply, screen, { problem, ...(options.values ? { values: options.values } : {}) });
     }
@@ -132,11 +154,12 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
       assertEditable(dossier);
       const { file, fingerprint } = await receiveUpload(request, files, { maxBytes, metadata: { dossierId: dossier.dossierId, candidateId: dossier.candidate.id, target } });
       try {
-        const updateId = await claimIdempotencyKey(models, idempotencyKeyOf(request, (request.query as { cle?: string }).cle), fingerprint);
+        const updateId = await pageUpdateId(request, fingerprint);
         await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file }), updateId);
       } catch (error) {
         // As in the API: only a clear refusal proves the dossier will not use the file.
-        if (problemOf(error) && (problemOf(error)!.statusCode < 500)) await files.delete(file.fileId);
+        const refusal = problemOf(error);
+        if (refusal && refusal.statusCode < 500) await files.delete(file.fileId);
         throw error;
       }
       const anchor = target.kind === 'document' ? `#piece-${target.document}` : `#entree-${target.entryId}`;
@@ -213,7 +236,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     screen: Screen;
     fields: readonly string[];
     toBody: (values: FormValues) => unknown;
-    schema: { safeParse(value: unknown): { success: true; data: Fields } | { success: false; error: { issues: never[] } } };
+    schema: z.ZodType<Fields>;
     save: UpdateDefinition<DossierReceipt, [{ entryId?: string; fields: Fields }]>;
     remove: UpdateDefinition<DossierReceipt, [{ entryId: string }]>;
     target: (entryId: string) => FileTarget;
@@ -222,7 +245,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     const entryIdOf = (request: FastifyRequest) => (request.params as { entryId: string }).entryId;
     app.post(path, { config: candidate }, async (request, reply) => {
       const values = formValues(request.body);
-      return step(request, reply, entry.screen, () => ({ action: 'edit', update: dossierUpdate(entry.save, { fields: parseForm(entry.schema, entry.toBody(values)) }) }), { values: { ...values, form: 'new' }, fields: entry.fields });
+      return step(request, reply, entry.screen, () => ({ action: 'edit', update: dossierUpdate(entry.save, { fields: parseForm(entry.schema, entry.toBody(values)) }) }), { values: { ...values, form: 'new' }, fields: entry.fields, idPrefix: 'new' });
     });
     app.post(`${path}/:entryId`, { config: candidate }, async (request, reply) => {
       const values = formValues(request.body);
@@ -230,6 +253,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
       return step(request, reply, entry.screen, () => ({ action: 'edit', update: dossierUpdate(entry.save, { entryId, fields: parseForm(entry.schema, entry.toBody(values)) }) }), {
         values: { ...values, form: entryId },
         fields: entry.fields,
+        idPrefix: entryId,
       });
     });
     app.post(`${path}/:entryId/suppression`, { config: candidate }, async (request, reply) =>
@@ -242,7 +266,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     fields: ['noDiploma', ...DIPLOMA_FIELDS],
     // « Ne possède pas de diplôme » is an entry of its own: no diploma field then.
     toBody: (values) => (values.noDiploma ? { noDiploma: true } : { ...nested(values, DIPLOMA_FIELDS), ...(values.year?.trim() ? { year: Number(values.year) } : {}) }),
-    schema: diplomaBody as never,
+    schema: diplomaBody,
     save: saveDiplomaUpdate,
     remove: removeDiplomaUpdate,
     target: (entryId) => ({ kind: 'diploma', entryId }),
@@ -251,7 +275,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     screen: screenOf('experiences'),
     fields: EXPERIENCE_FIELDS,
     toBody: (values) => nested(values, EXPERIENCE_FIELDS),
-    schema: experienceBody as never,
+    schema: experienceBody,
     save: saveExperienceUpdate,
     remove: removeExperienceUpdate,
     target: (entryId) => ({ kind: 'experience', entryId }),
