@@ -28,7 +28,7 @@ describe('pages, seen from the wire', () => {
     });
     expect(refused.statusCode).toBe(403);
     expect(refused.headers['content-type']).toContain('text/html');
-    expect(refused.body).toContain("Cette requête provient d'un autre site");
+    expect(refused.body).toContain('Cette requête provient d&#39;un autre site');
   });
 
   it('sends a person not logged in to the log-in page, then back', async () => {
