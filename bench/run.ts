@@ -32,12 +32,13 @@ import { candidatesWithDossiers } from './open-dossiers.js';
 import { describeCpu, describeCpuPer, log, machine, median, medianCpu, type ProcessName, settle } from './measure.js';
 import { UPLOAD_CONCURRENCY, UPLOAD_LIMIT_MB, UPLOAD_SIZES_MB, type UploadMeasure, UPLOADS_PER_ROUND, uploadInProcess, uploadThroughApi } from './uploads.js';
 import { CACHED_WORKFLOWS, MEMORY_LEVELS, workerMemoryRun, type WorkerMemoryRun } from './worker-memory.js';
+import { PAGE_LOADS, type PageLoad, type PageLoadResult, PAGES_CONNECTIONS, PAGES_SECONDS, pageLoad, pageWeights } from './pages.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const STORM_DOSSIERS = Number(process.env.STORM_DOSSIERS ?? 5000);
 const SPREAD_SECONDS = Number(process.env.STORM_SPREAD_SECONDS ?? 600);
 const PROFILE = process.env.BENCH_PROFILE === '1';
-const ALL = ['journeys', 'rush', 'storm', 'uploads', 'memory'] as const;
+const ALL = ['journeys', 'rush', 'storm', 'uploads', 'memory', 'pages'] as const;
 type Scenario = (typeof ALL)[number];
 const chosen = (process.env.BENCH_SCENARIOS ?? ALL.join(',')).split(',').map((name) => name.trim()) as Scenario[];
 const unknown = chosen.filter((name) => !ALL.includes(name));
@@ -72,6 +73,7 @@ function commandOf(scenario: Scenario): string {
   if (scenario === 'rush') env.push(`RUSH_SECONDS=${RUSH_SECONDS}`);
   if (scenario === 'storm') env.push(`STORM_DOSSIERS=${STORM_DOSSIERS}`, `STORM_SPREAD_SECONDS=${SPREAD_SECONDS}`);
   if (scenario === 'memory') env.push(`MEMORY_LEVELS=${MEMORY_LEVELS.join(',')}`);
+  if (scenario === 'pages') env.push(`PAGES_SECONDS=${PAGES_SECONDS}`);
   return `${env.join(' ')} npm run bench`;
 }
 
@@ -250,12 +252,51 @@ async function memoryScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'meas
   };
 }
 
+async function pagesScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const system = await startSystem();
+  const results: Partial<Record<PageLoad, PageLoadResult[]>> = {};
+  let weights: Awaited<ReturnType<typeof pageWeights>>;
+  try {
+    const candidates = await candidatesWithDossiers(system, PAGES_CONNECTIONS);
+    weights = await pageWeights(system, candidates[0]!);
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const load of PAGE_LOADS) (results[load] ??= []).push(await pageLoad(system, candidates, load));
+      log(`pages run ${run + 1}/${RUNS} done`);
+    }
+  } finally {
+    await system.close();
+  }
+  const summary = (load: PageLoad) => {
+    const all = results[load]!;
+    return { p50: median(all.map((r) => r.p50)), p99: median(all.map((r) => r.p99)), perSecond: median(all.map((r) => r.perSecond)), errors: sum(all.map((r) => r.errors)), cpu: medianCpu(all.map((r) => r.cpu)) };
+  };
+  const row = (label: string, page: PageLoad, json: PageLoad, route: string) => {
+    const ours = summary(page);
+    const base = summary(json);
+    return `| ${label}: ${PAGES_CONNECTIONS} concurrent candidates for ${PAGES_SECONDS} s, each reading its own, no pause | p50 ${fmt(ours.p50)} ms, p99 ${fmt(ours.p99)} ms, ${fmt(ours.perSecond)} pages/s, ${ours.errors} errors | \`${route}\` (the same data as JSON): p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms, ${fmt(base.perSecond)} requests/s | reported (the page's cost over its JSON) | — |`;
+  };
+  const heaviest = Math.max(...weights.map((w) => w.htmlGzip));
+  return {
+    rows: [
+      row('a dossier screen (« État civil »)', 'screen', 'screen-json', 'GET /api/dossiers/{id}'),
+      row('« Mes inscriptions »', 'list', 'list-json', 'GET /api/me/dossiers'),
+      `| page weight: CSS + JS every page loads, compressed | ${fmt(weights.assetsGzip! / 1024, 1)} KB (no framework, no font) | — | under 50 KB | ${yes(weights.assetsGzip! < 50 * 1024)} |`,
+    ],
+    notes: [
+      `Pages' HTML (bytes as sent, then gzip): ${weights.map((w) => `${w.page} ${fmt(w.htmlBytes / 1024, 1)} KB / ${fmt(w.htmlGzip / 1024, 1)} KB`).join('; ')}; the heaviest with its CSS + JS: ${fmt((heaviest + weights.assetsGzip!) / 1024, 1)} KB compressed.`,
+      ...PAGE_LOADS.map((load) => `${load}: ${describeCpuPer(summary(load).cpu, summary(load).perSecond * PAGES_SECONDS, 'request')}.`),
+    ],
+    raw: { results, weights },
+  };
+}
+
 const scenarios: Record<Scenario, () => ReturnType<typeof rushScenario>> = {
   journeys: journeysScenario,
   rush: rushScenario,
   storm: stormScenario,
   uploads: uploadsScenario,
   memory: memoryScenario,
+  pages: pagesScenario,
 };
 
 async function loadResult(scenario: Scenario): Promise<ScenarioResult | undefined> {

@@ -158,6 +158,7 @@ async function main(): Promise<void> {
     [
       '',
       'Candidature is running.',
+      `  Site              ${apiUrl}/   (the candidates' pages, in French)`,
       `  API               ${apiUrl}${API_PREFIX}`,
       `  API documentation ${apiUrl}${API_PREFIX}/docs (OpenAPI: ${apiUrl}${API_PREFIX}/docs/json)`,
       `  Health            ${apiUrl}${API_PREFIX}/health`,

@@ -21,6 +21,16 @@ export function documentsBySituation(requirements?: DocumentRequirements) {
 
 type SelectionModels = Pick<Models, 'Selection' | 'Training'>;
 
+/** A selection's « documents téléchargeables », each with the address it is downloaded from. */
+export function downloadableFormsOf(selection: SelectionDoc): SelectionSummary['downloadableForms'] {
+  return (selection.downloadableForms ?? []).map((form) => ({
+    id: String(form.id),
+    title: String(form.title),
+    filename: String(form.filename),
+    url: `${API_PREFIX}/selections/${selection._id}/forms/${form.id}`,
+  }));
+}
+
 async function summarize(models: SelectionModels, selections: SelectionDoc[], now: Date): Promise<SelectionSummary[]> {
   const trainingIds = [...new Set(selections.map((s) => s.trainingId))];
   const trainings = new Map((await models.Training.find({ _id: { $in: trainingIds } }).lean()).map((t) => [t._id, t]));
@@ -41,12 +51,7 @@ async function summarize(models: SelectionModels, selections: SelectionDoc[], no
         requiredDocuments: documentsBySituation(selection.documentRequirements as DocumentRequirements | undefined),
         ...(selection.capacity ? { capacity: selection.capacity } : {}),
         paymentTerms: selection.paymentTerms ?? '',
-        downloadableForms: (selection.downloadableForms ?? []).map((form) => ({
-          id: String(form.id),
-          title: String(form.title),
-          filename: String(form.filename),
-          url: `${API_PREFIX}/selections/${selection._id}/forms/${form.id}`,
-        })),
+        downloadableForms: downloadableFormsOf(selection),
       },
     ];
   });

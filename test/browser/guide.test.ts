@@ -11,6 +11,7 @@ import { samplePng } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import {
   confirmEmail,
+  declareComplete,
   enrol,
   expectStored,
   fillCivilStatus,
@@ -158,9 +159,7 @@ describe.each([
     await next(page, 'Expériences professionnelles');
     await next(page, 'Déclaration');
 
-    await page.getByLabel("Dossier complet à travailler par l'ITSRA").check();
-    await page.getByRole('button', { name: 'Valider ma saisie' }).click();
-    await page.getByRole('button', { name: "Je confirme : dossier complet à travailler par l'ITSRA" }).click();
+    await declareComplete(page, { refused: true });
     await page.locator('.error-summary').getByText('Confirmez d’abord votre adresse e-mail', { exact: false }).waitFor();
     expect(await page.title()).toContain('Déclaration');
 
@@ -168,10 +167,7 @@ describe.each([
     await page.goto('/mes-inscriptions');
     await page.getByRole('link', { name: /Compléter un dossier en cours/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Déclaration' }).waitFor();
-    await page.getByLabel("Dossier complet à travailler par l'ITSRA").check();
-    await page.getByRole('button', { name: 'Valider ma saisie' }).click();
-    await page.getByRole('button', { name: "Je confirme : dossier complet à travailler par l'ITSRA" }).click();
-    await page.getByRole('heading', { name: 'Récapitulatif de mon dossier' }).waitFor();
+    await declareComplete(page);
     expect(await page.getByText('Complet, à étudier').count()).toBeGreaterThan(0);
     await settleChecks(page);
   });
@@ -286,10 +282,7 @@ describe('a dossier the office asked to change, answered in the browser', () => 
     await upload(page, "Pièce d'identité", { name: 'identite-lisible.pdf' });
     await expectStored(page, "Pièce d'identité", 'identite-lisible.pdf');
     await page.goto(page.url().replace(/\/pieces.*$/, '/declaration'));
-    await page.getByLabel("Dossier complet à travailler par l'ITSRA").check();
-    await page.getByRole('button', { name: 'Valider ma saisie' }).click();
-    await page.getByRole('button', { name: "Je confirme : dossier complet à travailler par l'ITSRA" }).click();
-    await page.getByRole('heading', { name: 'Récapitulatif de mon dossier' }).waitFor();
+    await declareComplete(page);
     expect((await officeApi.call('GET', `/api/dossiers/${encodeURIComponent(dossierId)}`)).body.status).toBe('SUBMITTED');
     await check();
     expect(failures).toEqual([]);

@@ -16,7 +16,7 @@ import { API_PREFIX } from '../../api/prefix.js';
 import { civilStatusBody, declarationBody, diplomaBody, experienceBody, situationBody } from '../../api/schemas/dossier.js';
 import { viewDossier } from '../../api/services/dossier-view.js';
 import { applyCandidateStep, assertEditable, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../../api/services/dossiers.js';
-import { findSelection } from '../../api/services/selections.js';
+import { downloadableFormsOf } from '../../api/services/selections.js';
 import { createFileStore } from '../../db/files.js';
 import { DOCUMENT_KINDS, type DocumentKind, MAX_DIPLOMAS, MAX_EXPERIENCES, SITUATIONS, STEPS, type Step } from '../../domain/dossier.js';
 import { type DossierAction, STATUS_LABELS } from '../../domain/dossier-lifecycle.js';
@@ -68,7 +68,9 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
   /** Everything a dossier's screen shows beside its form: the steps, the dossier, the office to contact. */
   async function screenData(dossier: DossierState, screen: Screen, extra: { problem?: Problem | undefined; values?: FormValues; flash?: string | undefined } = {}) {
     const view = viewDossier(dossier, 'candidate');
-    const selection = await findSelection(models, dossier.selectionId, new Date());
+    // The office to contact and the forms to download: one read of the selection (its training is not shown).
+    const record = await models.Selection.findById(dossier.selectionId).lean();
+    const selection = record ? { officeContact: record.officeContact, downloadableForms: downloadableFormsOf(record) } : undefined;
     const position = SCREENS.indexOf(screen) + 1;
     const steps = SCREENS.map((s) => {
       const progress = view.progress.steps.find((p) => p.step === s.step);

@@ -113,3 +113,11 @@ export async function expectStored(page: Page, formTitle: string, filename: stri
   await form.getByText('Déposé').waitFor();
   expect(await form.getByRole('link', { name: filename }).count()).toBe(1);
 }
+
+/** « Dossier complet à travailler par l'ITSRA » → « Valider ma saisie » → the confirmation → the summary (or, refused, the declaration again). */
+export async function declareComplete(page: Page, options: { refused?: boolean } = {}): Promise<void> {
+  await page.getByLabel("Dossier complet à travailler par l'ITSRA").check();
+  await page.getByRole('button', { name: 'Valider ma saisie' }).click();
+  await page.getByRole('button', { name: "Je confirme : dossier complet à travailler par l'ITSRA" }).click();
+  if (!options.refused) await page.getByRole('heading', { name: 'Récapitulatif de mon dossier' }).waitFor();
+}
