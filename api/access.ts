@@ -55,8 +55,10 @@ export async function reachableDossier(
     return { dossier };
   }
   const selection = await models.Selection.findById(dossier.selectionId).lean();
-  if (!selection || !inScope(staffScopeOf(auth.account), selection.trainingId)) throw errors.dossierNotFound();
-  return { dossier, selection };
+  const scope = staffScopeOf(auth.account);
+  // An administrator reaches every dossier, even one whose selection was removed.
+  if (scope !== 'all' && (!selection || !inScope(scope, selection.trainingId))) throw errors.dossierNotFound();
+  return { dossier, ...(selection ? { selection } : {}) };
 }
 
 declare module 'fastify' {

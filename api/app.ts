@@ -64,14 +64,12 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   });
   // Many clients send `Content-Type: application/json` on every request, a body or not: an empty
   // one is no body (the route's schema says whether it needs one), not a 400 of its own.
+  // Fastify's own parser does the parsing (it refuses __proto__ and constructor.prototype keys).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new AppError('BAD_REQUEST', "Le corps de la requête n'est pas du JSON valide."), undefined);
-    }
+    parseJson(request, body as string, (error, value) => (error ? done(new AppError('BAD_REQUEST', "Le corps de la requête n'est pas du JSON valide."), undefined) : done(null, value)));
   });
   registerOriginCheck(app, deps.config.PUBLIC_BASE_URL);
 

@@ -70,12 +70,12 @@ function clientErrorBody(error: FastifyError & { statusCode: number }): ErrorBod
   const known: Record<number, { code: ErrorCode; message: string }> = {
     404: { code: 'NOT_FOUND', message: "Cette ressource n'existe pas." },
     413: { code: 'PAYLOAD_TOO_LARGE', message: 'Le contenu envoyé est trop volumineux.' },
-    415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: "Ce type de contenu n'est pas accepté : envoyez du JSON (application/json)." },
+    415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: "Ce type de contenu n'est pas accepté : envoyez du JSON (application/json), ou un fichier en multipart/form-data." },
     429: { code: 'TOO_MANY_REQUESTS', message: 'Trop de requêtes : réessayez dans quelques instants.' },
   };
   const { code, message } = known[error.statusCode] ?? {
     code: 'BAD_REQUEST' as const,
     message: error instanceof SyntaxError ? "Le corps de la requête n'est pas du JSON valide." : 'La requête est invalide.',
   };
-  return { statusCode: known[error.statusCode] ? error.statusCode : 400, code, message };
+  return { statusCode: error.statusCode, code, message };
 }

@@ -38,6 +38,14 @@ export function hasEnding(type: AcceptedType, tail: Buffer): boolean {
   return tail.includes(ENDINGS[type]);
 }
 
+/**
+ * Phones' "motion photos" (Google's MotionPhoto, Samsung's MicroVideo) put a
+ * video after the JPEG's end marker, and say so in the JPEG's XMP metadata at
+ * its start: for those, the end marker is looked for anywhere in the file.
+ */
+const MOTION_PHOTO = /MotionPhoto|MicroVideo/;
+const MOTION_PHOTO_SNIFF = 64 * 1024;
+
 class UnsupportedFileType extends Error {}
 class FileTypeMismatch extends Error {}
 class TruncatedFile extends Error {}
@@ -96,6 +104,10 @@ class FileTypeGate extends Transform {
   private head = Buffer.alloc(0);
   private tail = Buffer.alloc(0);
   private readonly hash = createHash('sha256');
+  /** For motion photos: the start of the file as text, and whether a JPEG end marker passed. */
+  private start = '';
+  private jpegEndSeen = false;
+  private lastByte = -1;
 
   constructor(
     private readonly claimed: AcceptedType | undefined,
@@ -113,6 +125,9 @@ class FileTypeGate extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
     this.tail = Buffer.concat([this.tail, chunk]).subarray(-TAIL_LENGTH);
+    if (this.start.length < MOTION_PHOTO_SNIFF) this.start += chunk.subarray(0, MOTION_PHOTO_SNIFF - this.start.length).toString('latin1');
+    if (!this.jpegEndSeen) this.jpegEndSeen = chunk.includes(ENDINGS['image/jpeg']) || (this.lastByte === 0xff && chunk[0] === 0xd9);
+    this.lastByte = chunk.at(-1) ?? this.lastByte;
     if (this.type) return callback(null, chunk);
     this.head = Buffer.concat([this.head, chunk]);
     if (this.head.length < SNIFF_LENGTH) return callback();
@@ -123,7 +138,8 @@ class FileTypeGate extends Transform {
     const refused = this.type ? undefined : this.check();
     if (refused) return callback(refused);
     // The whole file has passed: a file cut short lacks its type's ending.
-    callback(this.cutAtLimit() || hasEnding(this.type!, this.tail) ? null : new TruncatedFile());
+    const motionPhoto = this.type === 'image/jpeg' && this.jpegEndSeen && MOTION_PHOTO.test(this.start);
+    callback(this.cutAtLimit() || hasEnding(this.type!, this.tail) || motionPhoto ? null : new TruncatedFile());
   }
 
   /** Judges the first bytes: the refusal, or nothing once they are passed on. */

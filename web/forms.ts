@@ -18,6 +18,10 @@ export interface Problem {
   fields: Record<string, string>;
   statusCode: number;
   code: string;
+  /** The answer's own headers (Retry-After on a 429…). */
+  headers?: Record<string, string>;
+  /** The form the problem is about, when a page has several (an upload's, say). */
+  target?: string;
 }
 
 /** The posted fields, each a string (a repeated field keeps its last value). */
@@ -61,7 +65,14 @@ export const fieldId = (name: string, prefix?: string) => `champ-${prefix ? `${p
  */
 export function problemOf(
   error: unknown,
-  options: { fields?: readonly string[]; labels?: Readonly<Record<string, string>>; idPrefix?: string; linkOf?: (detail: ErrorDetail) => string | undefined } = {},
+  options: {
+    fields?: readonly string[];
+    labels?: Readonly<Record<string, string>>;
+    idPrefix?: string;
+    linkOf?: (detail: ErrorDetail) => string | undefined;
+    /** The form the problem is about: its items link to it. */
+    target?: string;
+  } = {},
 ): Problem | undefined {
   const body = errorBodyOf(error);
   // A 503 is shown on the form too: what was typed stays, and the person tries again in a moment.
@@ -78,10 +89,20 @@ export function problemOf(
       const label = (options.labels ?? LABELS)[field as keyof typeof LABELS];
       items.push({ text: label ? `${label} : ${detail.message}` : detail.message, href: `#${fieldId(field, options.idPrefix)}` });
     } else {
-      items.push({ text: detail.message, ...(linked ? { href: linked } : {}) });
+      const href = linked ?? (options.target ? `#${options.target}` : undefined);
+      items.push({ text: detail.message, ...(href ? { href } : {}) });
     }
   }
-  return { message: body.message, items, fields, statusCode: body.statusCode, code: body.code };
+  if (items.length === 0 && options.target) items.push({ text: body.message, href: `#${options.target}` });
+  return {
+    message: body.message,
+    items,
+    fields,
+    statusCode: body.statusCode,
+    code: body.code,
+    ...(error instanceof AppError && Object.keys(error.headers).length > 0 ? { headers: error.headers } : {}),
+    ...(options.target ? { target: options.target } : {}),
+  };
 }
 
 /** Checks a form's input with the API's own schema: its data, or the same 400 the API would answer. */
@@ -110,8 +131,19 @@ export function noticeOf(query: unknown): string | undefined {
   return key && key in NOTICES ? NOTICES[key as NoticeKey] : undefined;
 }
 
-/** Where to go after logging in (`suite`), if it is a page of this site. */
+/**
+ * Where to go after logging in (`suite`), if it is a page of this site: the
+ * address is resolved as a browser would (which drops tabs and newlines, and
+ * reads "\\" as "/"), and kept only if it stays on this site.
+ */
 export function loginNextOf(source: unknown): string | undefined {
   const next = (source as { suite?: unknown } | undefined)?.suite;
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : undefined;
+  if (typeof next !== 'string' || !next.startsWith('/')) return undefined;
+  const base = 'http://site.invalid';
+  try {
+    const url = new URL(next, base);
+    return url.origin === base && !/[\u0000-\u001f\\]/.test(next) ? `${url.pathname}${url.search}${url.hash}` : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,8 +9,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { errorBodyOf } from '../api/error-handler.js';
+import { AppError } from '../api/errors.js';
 import { sessionOf } from '../api/auth.js';
 import type { AccountRole } from '../db/models.js';
+import { loginNextOf } from './forms.js';
 import { render } from './render.js';
 import { accountPages } from './routes/accounts.js';
 import { dossierPages } from './routes/dossiers.js';
@@ -33,10 +35,10 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** The two assets, read and compressed once at start: small enough to be served from memory. */
-const ASSETS = Object.fromEntries(
+const ASSETS = new Map<string, { bytes: Buffer; gzip: Buffer; type: string }>(
   (['site.css', 'app.js'] as const).map((name) => {
     const bytes = readFileSync(new URL(`./assets/${name}`, import.meta.url));
-    return [name, { bytes, gzip: gzipSync(bytes, { level: 9 }), type: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' }];
+    return [name, { bytes, gzip: gzipSync(bytes, { level: 9 }), type: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' }] as const;
   }),
 );
 
@@ -48,9 +50,27 @@ declare module 'fastify' {
 }
 
 /** Where a person not logged in is sent, coming back afterwards to `next`. */
-export const loginPath = (next?: string) => (next && next.startsWith('/') && !next.startsWith('//') ? `/connexion?suite=${encodeURIComponent(next)}` : '/connexion');
+export const loginPath = (next?: string) => {
+  const local = loginNextOf({ suite: next });
+  return local ? `/connexion?suite=${encodeURIComponent(local)}` : '/connexion';
+};
+
+/** The path of a page of this site named by a full address (a Referer), if it is one. */
+function sameSitePath(address: string | undefined, publicBaseUrl: string): string | undefined {
+  if (!address) return undefined;
+  try {
+    const url = new URL(address);
+    return url.origin === new URL(publicBaseUrl).origin ? `${url.pathname}${url.search}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function webPages(app: FastifyInstance): Promise<void> {
+  // Pages are for people: the OpenAPI document describes the JSON API only.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -71,12 +91,13 @@ export async function webPages(app: FastifyInstance): Promise<void> {
     request.auth = await sessionOf(request);
     const roles = request.routeOptions.config.pageRoles;
     if (!roles) return;
-    if (!request.auth) return reply.code(303).redirect(loginPath(request.url));
+    // Back after logging in: to this page; a form's address has no page of its own, so to the page the form was on.
+    if (!request.auth) return reply.code(303).redirect(loginPath(request.method === 'GET' ? request.url : sameSitePath(request.headers.referer, request.server.deps.config.PUBLIC_BASE_URL)));
     if (!roles.includes(request.auth.account.role as AccountRole)) return showError(request, reply, 403);
   });
 
   app.get('/static/:name', async (request, reply) => {
-    const asset = ASSETS[(request.params as { name: string }).name];
+    const asset = ASSETS.get((request.params as { name: string }).name);
     if (!asset) return showError(request, reply, 404);
     const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
     reply.header('cache-control', 'public, max-age=3600').header('vary', 'accept-encoding').type(asset.type);
@@ -86,6 +107,7 @@ export async function webPages(app: FastifyInstance): Promise<void> {
 
   app.setNotFoundHandler((request, reply) => showError(request, reply, 404));
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) void reply.headers(error.headers);
     const body = errorBodyOf(error, (unexpected) => request.log.error({ err: unexpected }, 'unhandled error on a page'));
     return showError(request, reply, body.statusCode, body.message);
   });

@@ -73,8 +73,9 @@ export async function sendDossierUpdate(deps: DossierServiceDeps, dossier: Dossi
     if (refusal) throw refusalError(refusal);
   };
   refuseIfEnded(dossier);
+  let receipt: DossierReceipt;
   try {
-    await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+    receipt = await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
       // The definition and its arguments were tied together by `dossierUpdate`.
       deps.temporal.workflow
         .getHandle(dossier.dossierId)
@@ -88,7 +89,10 @@ export async function sendDossierUpdate(deps: DossierServiceDeps, dossier: Dossi
     refuseIfEnded(await readStored(deps, dossier.dossierId));
     throw errors.dossierNotFound();
   }
-  return readStored(deps, dossier.dossierId);
+  const stored = await readStored(deps, dossier.dossierId);
+  // Stored before the Update answered; an older record would mean a store lost on the way: say so, do not show it.
+  if (stored.revision < receipt.revision) throw errors.workflowUnavailable();
+  return stored;
 }
 
 /** A candidate's step on their own dossier (found reachable by the scope check). */

@@ -54,7 +54,7 @@ describe('selections API', () => {
     const badBody = await stack.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: '', password: 42 } });
     expect(badBody.statusCode).toBe(400);
     expect(badBody.json().details).toEqual([
-      { field: 'body.login', code: 'TOO_SMALL', message: 'identifiant obligatoire' },
+      { field: 'body.login', code: 'TOO_SMALL', message: 'identifiant ou adresse e-mail obligatoire' },
       { field: 'body.password', code: 'INVALID_TYPE', message: 'valeur attendue : un texte' },
     ]);
 
@@ -69,8 +69,8 @@ describe('selections API', () => {
   });
 
   it('answers 404 with the error shape for an unknown route', async () => {
-    const response = await stack.app.inject({ method: 'GET', url: '/nowhere?x=1' });
-    expect(response.json()).toEqual({ statusCode: 404, code: 'ROUTE_NOT_FOUND', message: "Aucune ressource à l'adresse GET /nowhere." });
+    const response = await stack.app.inject({ method: 'GET', url: '/api/nowhere?x=1' });
+    expect(response.json()).toEqual({ statusCode: 404, code: 'ROUTE_NOT_FOUND', message: "Aucune ressource à l'adresse GET /api/nowhere." });
   });
 
   it('serves the OpenAPI document generated from the route schemas', async () => {

@@ -271,7 +271,7 @@ describe('every 4xx the OpenAPI document lists, provoked, in French', () => {
           continue;
         }
         provoked += 1;
-        expect(answer.body).toMatchObject({ statusCode: status, code: expect.any(String), message: expect.any(String) });
+        expect(answer.body, `${operation.method} ${operation.path} ${status}`).toMatchObject({ statusCode: status, code: expect.any(String), message: expect.any(String) });
         for (const text of textsOf(answer.body)) {
           if (ENGLISH.test(text) || !FRENCH.test(text)) english.push(`${operation.method} ${operation.path} ${status}: « ${text} »`);
         }

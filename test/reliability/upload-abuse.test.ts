@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
-import { sampleJpeg, samplePdf, samplePng } from '../support/files.js';
+import { markerFreeBytes, sampleJpeg, samplePdf, samplePng } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { eventually, startTestStack, type TestStack } from '../support/stack.js';
 import { report } from './support/report.js';
@@ -77,6 +77,10 @@ describe('upload abuse: a clean 4xx each time, and nothing left in GridFS', () =
     { name: 'no boundary', body: () => ({ payload: Buffer.from('just bytes'), contentType: 'multipart/form-data' }), status: [400] },
     { name: 'garbage framing', body: () => ({ payload: randomBytes(4096), contentType: 'multipart/form-data; boundary=xyz' }), status: [400] },
     { name: 'not multipart at all', body: () => ({ payload: samplePdf(), contentType: 'application/pdf' }), status: [415] },
+    // Files cut short (a transfer broken, a half-written save): their type's ending is missing.
+    { name: 'a PDF without its %%EOF', body: () => multipart([{ ...pdf(), data: samplePdf().subarray(0, samplePdf().length - 8) }]), status: [415] },
+    { name: 'a PNG without its IEND chunk (16 bytes)', body: () => multipart([{ ...pdf('id.png', 'image/png'), data: samplePng().subarray(0, 16) }]), status: [415] },
+    { name: 'a JPEG without its end marker', body: () => multipart([{ ...pdf('id.jpg', 'image/jpeg'), data: sampleJpeg().subarray(0, 100) }]), status: [415] },
   ];
 
   for (const testCase of cases) {
@@ -131,6 +135,8 @@ describe('upload abuse: a clean 4xx each time, and nothing left in GridFS', () =
       ['IMAGE.JPEG', 'image/pjpeg', sampleJpeg()],
       ['Relevé 12.03.2024', 'application/pdf', samplePdf()],
       ['scan', 'binary/octet-stream', samplePng()],
+      // A phone's motion photo: the JPEG (its XMP says MotionPhoto), its end marker, then a video.
+      ['PXL_20261203.MP.jpg', 'image/jpeg', Buffer.concat([sampleJpeg().subarray(0, 20), Buffer.from('<x:xmpmeta GCamera:MotionPhoto="1"/>'), sampleJpeg().subarray(20), markerFreeBytes(4096)])],
     ] as const) {
       const { payload, contentType: type } = multipart([{ name: 'file', filename, contentType, data: bytes }]);
       const response = await stack.app.inject({ method: 'PUT', url: `${base}/documents/cv`, headers: { ...user.headers, 'content-type': type }, payload });

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 /** Small but real files: what counts is their first bytes. */
 export const samplePdf = (text = 'CV') => Buffer.from(`%PDF-1.4\n% ${text}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`);
-export const sampleJpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF'), randomBytes(200), Buffer.from([0xff, 0xd9])]);
+/** Bytes with no 0xFF in them: inside a JPEG's data, 0xFF only starts a marker. */
+export const markerFreeBytes = (length: number) => randomBytes(length).map((byte) => byte & 0x7f);
+export const sampleJpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF'), markerFreeBytes(200), Buffer.from([0xff, 0xd9])]);
 /** A PNG's signature, some bytes, and its closing IEND chunk (a PNG without it is a cut-off file). */
 export const samplePng = () =>
   Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(200), Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82])]);

@@ -152,6 +152,8 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
   /** Streams the file in (the same checks as the API), then attaches it; a refused file is deleted again. */
   async function uploadStep(request: FastifyRequest, reply: FastifyReply, screen: Screen, target: FileTarget) {
     const dossier = scopedDossierOf(request);
+    // The upload's own form on the screen (partials/upload.eta): a refusal links to it and is shown in it.
+    const formId = target.kind === 'document' ? `piece-${target.document}` : `justificatif-${target.entryId}`;
     try {
       assertEditable(dossier);
       const { file, fingerprint } = await receiveUpload(request, files, { maxBytes, metadata: { dossierId: dossier.dossierId, candidateId: dossier.candidate.id, target } });
@@ -164,10 +166,9 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
         if (refusal && refusal.statusCode < 500) await files.delete(file.fileId);
         throw error;
       }
-      const anchor = target.kind === 'document' ? `#piece-${target.document}` : `#entree-${target.entryId}`;
-      return reply.code(303).redirect(`${dossierPagePath(dossier.dossierId, screen.slug)}?message=fichier-enregistre${anchor}`);
+      return reply.code(303).redirect(`${dossierPagePath(dossier.dossierId, screen.slug)}?message=fichier-enregistre#${formId}`);
     } catch (error) {
-      const problem = problemOf(error);
+      const problem = problemOf(error, { target: formId });
       if (!problem) throw error;
       return showScreen(request, reply, screen, { problem });
     }

@@ -27,8 +27,9 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     await condition(() => run.stored);
     return run.receipt;
   });
+  // The order of registration is the order in which messages buffered before it are handled: kept as the
+  // recorded histories have it (candidate steps, the selection's extension, the office's actions).
   registerCandidateSteps(run);
-  registerOfficeActions(run);
   setHandler(extendDeadlineSignal, ({ closesAt }) => {
     // Only later dates, and only for dossiers not ended.
     if (isFinal(dossier.status) || !(Date.parse(closesAt) > Date.parse(dossier.closesAt))) return;
@@ -37,6 +38,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
     run.changed = true;
     void run.persist();
   });
+  registerOfficeActions(run);
 
   if (!('continued' in input)) {
     upsertSearchAttributes([
