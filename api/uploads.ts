@@ -206,12 +206,21 @@ export interface ReceivedUpload {
   file: FileRef;
   /** The bytes' SHA-256 and the name: what an Idempotency-Key retry must carry again. */
   fingerprint: string;
+  /** The text fields sent before the file, of those `fields` names. */
+  fields: Record<string, string>;
+}
+
+export interface UploadOptions {
+  maxBytes: number;
+  metadata: Record<string, unknown>;
+  /** Text fields a form may send before its file (the API takes none: its file is alone). */
+  fields?: readonly string[];
 }
 
 export async function receiveUpload(
   request: FastifyRequest,
   files: FileStore,
-  options: { maxBytes: number; metadata: Record<string, unknown> },
+  options: UploadOptions,
 ): Promise<ReceivedUpload> {
   try {
     return await readUpload(request, files, options);
@@ -232,7 +241,7 @@ export async function receiveUpload(
   }
 }
 
-async function readUpload(request: FastifyRequest, files: FileStore, options: { maxBytes: number; metadata: Record<string, unknown> }): Promise<ReceivedUpload> {
+async function readUpload(request: FastifyRequest, files: FileStore, options: UploadOptions): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw uploadErrors.notMultipart();
   // `throwFileSizeLimit` is read by parts() too (the plugin's index.js), though its types list it for file() only.
   // `preservePath`: busboy would otherwise cut "../../x.pdf" to "x.pdf" silently; such a name is refused instead.
@@ -247,7 +256,13 @@ async function readUpload(request: FastifyRequest, files: FileStore, options: { 
     }
   };
 
-  const first = await nextPart();
+  // The text fields a form puts before its file (a page's form names its file so), each once; nothing else.
+  const fields: Record<string, string> = {};
+  let first = await nextPart();
+  while (!first.done && first.value.type === 'field' && (options.fields ?? []).includes(first.value.fieldname) && !(first.value.fieldname in fields)) {
+    fields[first.value.fieldname] = String(first.value.value ?? '');
+    first = await nextPart();
+  }
   if (first.done) throw uploadErrors.noFile();
   const part = first.value;
   if (part.type !== 'file' || part.fieldname !== 'file') {
@@ -288,5 +303,6 @@ async function readUpload(request: FastifyRequest, files: FileStore, options: { 
   return {
     file: { fileId: stored.id, filename: stored.filename, contentType: gate.type!, size: stored.length, uploadedAt: new Date().toISOString() },
     fingerprint: `${gate.digest}:${filename}`,
+    fields,
   };
 }

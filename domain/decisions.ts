@@ -7,6 +7,8 @@
  * Imported by workflow code: deterministic, no Node API.
  */
 import { z } from 'zod';
+import { type DossierContent, describeFile } from './dossier.js';
+import { deadlineRefusal } from './dossier-lifecycle.js';
 import './validation.js';
 
 const dateTime = z.iso.datetime({ offset: true, message: 'date-heure ISO 8601 attendue, par exemple 2027-03-01T12:00:00+01:00' });
@@ -37,3 +39,19 @@ export type DocumentReviewInput = z.infer<typeof documentReviewInputSchema>;
 
 export const candidateDeadlineSchema = z.object({ deadline: dateTime });
 export const selectionClosingDateSchema = z.object({ closesAt: dateTime });
+
+/** The office's request for changes as the dossier records it: what to change (the files refused in review included) and until when. */
+export function applyChangeRequest(
+  dossier: Pick<DossierContent, 'documents' | 'diplomas' | 'experiences'> & { reviews?: Record<string, { verdict: 'accepted' | 'refused'; comment?: string | undefined }> | undefined; closesAt: string; deadline?: string | undefined; changesRequested?: unknown },
+  request: { comment: string; items?: string[] | undefined; respondBy?: string | undefined },
+  at: string,
+): { changesRequested: { comment: string; items: string[]; at: string }; deadline?: string } {
+  const items = request.items ?? [];
+  // The documents refused in review are part of what must change.
+  const refused = Object.entries(dossier.reviews ?? {})
+    .filter(([fileId, review]) => review.verdict === 'refused' && describeFile(dossier, fileId))
+    .map(([fileId, review]) => `${describeFile(dossier, fileId)}${review.comment ? ` : ${review.comment}` : ''}`);
+  // A response date only ever moves the candidate's deadline later.
+  const later = request.respondBy && !deadlineRefusal(dossier, request.respondBy) ? request.respondBy : undefined;
+  return { changesRequested: { comment: request.comment, items: [...items, ...refused.filter((item) => !items.includes(item))], at }, ...(later ? { deadline: later } : {}) };
+}

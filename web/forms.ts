@@ -93,7 +93,7 @@ export function problemOf(
       items.push({ text: detail.message, ...(href ? { href } : {}) });
     }
   }
-  if (items.length === 0 && options.target) items.push({ text: body.message, href: `#${options.target}` });
+  if (items.length === 0 && options.target) items.push({ text: 'Aller au formulaire concerné', href: `#${options.target}` });
   return {
     message: body.message,
     items,
@@ -123,6 +123,14 @@ export const NOTICES = {
   'fichier-enregistre': 'Le fichier est enregistré.',
   supprime: "L'entrée est supprimée.",
   retire: 'Votre dossier est retiré.',
+  'examen-enregistre': "L'examen de la pièce est enregistré.",
+  'decision-enregistree': 'La décision est enregistrée ; le candidat en est informé par e-mail.',
+  'date-limite-modifiee': 'La date limite du candidat est repoussée.',
+  'cloture-modifiee': 'La date de clôture est repoussée ; chaque dossier en cours la suit.',
+  'cloture-partielle': "La date de clôture est repoussée, mais des dossiers n'ont pas pu être prévenus à l'instant : renvoyez la même date pour les prévenir (ils vérifient la date avant de se clore).",
+  'selection-creee': 'La sélection est créée. Ajoutez-y ses documents téléchargeables.',
+  'selection-modifiee': 'La sélection est modifiée.',
+  'document-ajoute': 'Le document téléchargeable est enregistré.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 

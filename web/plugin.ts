@@ -16,6 +16,7 @@ import { loginNextOf } from './forms.js';
 import { render } from './render.js';
 import { accountPages } from './routes/accounts.js';
 import { dossierPages } from './routes/dossiers.js';
+import { officePages } from './routes/office.js';
 import { publicPages } from './routes/public.js';
 
 /**
@@ -115,6 +116,7 @@ export async function webPages(app: FastifyInstance): Promise<void> {
   await app.register(publicPages);
   await app.register(accountPages);
   await app.register(dossierPages);
+  await app.register(officePages);
 }
 
 const ERROR_PAGES: Record<number, { title: string; text: string }> = {

@@ -45,26 +45,25 @@ export async function listSelectionDossiers(models: Pick<Models, 'Dossier' | 'Ac
   }
   const sortField = { lastName: 'candidate.lastName', submittedAt: 'submittedAt', updatedAt: 'updatedAt', status: 'status' }[query.sort];
   const direction = query.order === 'asc' ? 1 : -1;
-  const [records, total, all] = await Promise.all([
+  const [records, total, { counts, selectionTotal }] = await Promise.all([
     models.Dossier.find(filter)
       .sort({ [sortField]: direction, _id: 1 })
       .skip((query.page - 1) * query.pageSize)
       .limit(query.pageSize)
       .lean(),
     models.Dossier.countDocuments(filter),
-    models.Dossier.find({ selectionId: selection._id }, { status: 1 }).lean(),
+    statusCounts(models, selection._id),
   ]);
+  return { items: records.map((record) => viewDossier(record.state as DossierState, 'staff')), total, page: query.page, pageSize: query.pageSize, counts, selectionTotal };
+}
+
+/** A selection's dossiers per status, unfinished ones included, and their total. */
+export async function statusCounts(models: Pick<Models, 'Dossier'>, selectionId: string): Promise<Pick<DossierList, 'counts' | 'selectionTotal'>> {
+  const all = await models.Dossier.find({ selectionId }, { status: 1 }).lean();
   // Counted here rather than by $group: a few hundred statuses per selection, and no reliance on FerretDB's aggregation.
   const counts = Object.fromEntries(DOSSIER_STATUSES.map((status) => [status, 0])) as Record<DossierStatus, number>;
   for (const record of all) counts[record.status as DossierStatus] += 1;
-  return {
-    items: records.map((record) => viewDossier(record.state as DossierState, 'staff')),
-    total,
-    page: query.page,
-    pageSize: query.pageSize,
-    counts,
-    selectionTotal: all.length,
-  };
+  return { counts, selectionTotal: all.length };
 }
 
 /** An office action on a dossier (found reachable by the scope check), answered with the office's view. */

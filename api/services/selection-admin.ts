@@ -45,6 +45,11 @@ export async function updateSelection(models: Pick<Models, 'Selection' | 'Traini
   return (await findSelection(models, selection._id, new Date()))!;
 }
 
+/** "Justificatif de statut salarié" → "justificatif-de-statut-salarie". */
+function slugOf(title: string): string {
+  return title.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+}
+
 function assertDates(opensAt: Date, closesAt: Date): void {
   if (!(closesAt.getTime() > opensAt.getTime())) {
     throw new AppError('VALIDATION_FAILED', "La date de clôture doit suivre la date d'ouverture.", [
@@ -59,18 +64,22 @@ export async function putSelectionForm(
   files: FileStore,
   request: FastifyRequest,
   selection: SelectionDoc,
-  params: { formId: string; title: string; maxBytes: number },
+  params: { formId?: string; title?: string; maxBytes: number },
 ): Promise<SelectionSummary> {
-  const { file } = await receiveUpload(request, files, { maxBytes: params.maxBytes, metadata: { purpose: 'downloadableForm', selectionId: selection._id } });
+  // The API names the form in its address; a page's form sends its title before the file, and the id is made from it.
+  const { file, fields } = await receiveUpload(request, files, { maxBytes: params.maxBytes, metadata: { purpose: 'downloadableForm', selectionId: selection._id }, fields: params.title === undefined ? ['title'] : [] });
+  const title = (params.title ?? fields.title ?? '').trim();
+  const formId = params.formId ?? slugOf(title);
+  if (!title || title.length > 200 || !formId) {
+    await files.delete(file.fileId);
+    throw new AppError('VALIDATION_FAILED', 'Donnez un titre au document (200 caractères au plus).', [{ field: 'body.title', code: 'REQUIRED', message: 'titre du document obligatoire' }]);
+  }
   if (file.contentType !== 'application/pdf') {
     await files.delete(file.fileId);
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Un document téléchargeable doit être un PDF.');
   }
-  const previous = (selection.downloadableForms ?? []).find((form) => form.id === params.formId);
-  const forms = [
-    ...(selection.downloadableForms ?? []).filter((form) => form.id !== params.formId),
-    { id: params.formId, title: params.title, fileId: file.fileId, filename: file.filename },
-  ];
+  const previous = (selection.downloadableForms ?? []).find((form) => form.id === formId);
+  const forms = [...(selection.downloadableForms ?? []).filter((form) => form.id !== formId), { id: formId, title, fileId: file.fileId, filename: file.filename }];
   await models.Selection.updateOne({ _id: selection._id }, { $set: { downloadableForms: forms } });
   if (previous?.fileId) await files.delete(String(previous.fileId));
   return (await findSelection(models, selection._id, new Date()))!;

@@ -52,7 +52,15 @@ function progressUploads(root) {
       request.addEventListener('load', () => {
         // Accepted: the server sends the screen on (a 303 that XHR followed, dropping its fragment): back to this form.
         if (request.status < 400) {
-          window.location.assign(`${request.responseURL.split('#')[0]}#${form.id}`);
+          const target = new URL(request.responseURL);
+          target.hash = form.id;
+          // The same address but for its fragment would only scroll: load it again.
+          if (target.href.split('#')[0] === window.location.href.split('#')[0]) {
+            window.location.hash = form.id;
+            window.location.reload();
+          } else {
+            window.location.assign(target.href);
+          }
           return;
         }
         // Refused: its page, with the error summary, in place of this one.

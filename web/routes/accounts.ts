@@ -54,7 +54,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
 
   // « Connexion »: identifier or e-mail, and password.
   app.get('/connexion', async (request, reply) => {
-    if (request.auth) return reply.code(303).redirect('/espace');
+    if (request.auth) return reply.code(303).redirect(homeOf(request.auth.account.role));
     return render(request, reply, 'login', { title: 'Connexion', values: {}, next: loginNextOf(request.query), flash: noticeOf(request.query) });
   });
   app.post('/connexion', async (request, reply) => {
@@ -64,7 +64,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
       const input = parseForm(logInBody, nested(values, ['login', 'password']));
       const session = await accounts.logIn(deps, input.login, input.password, request.ip);
       setSessionCookie(reply, session.token);
-      return reply.code(303).redirect(next ?? '/espace');
+      return reply.code(303).redirect(next ?? homeOf(session.account.role));
     } catch (error) {
       return refused(request, reply, 'login', { title: 'Connexion', values: { login: values.login }, next }, error, ['login', 'password']);
     }
@@ -129,7 +129,10 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
   });
 
   // The candidate's home, as the guide's window after log-in: « M'inscrire à une sélection », « Mes inscriptions ».
-  app.get('/espace', { config: anyone }, async (request, reply) => render(request, reply, 'space', { title: 'Mon espace', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) }));
+  app.get('/espace', { config: anyone }, async (request, reply) => {
+    if (request.auth!.account.role !== 'candidate') return reply.code(303).redirect(homeOf(request.auth!.account.role));
+    return render(request, reply, 'space', { title: 'Mon espace', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) });
+  });
 
   app.get('/mon-compte', { config: anyone }, async (request, reply) =>
     render(request, reply, 'account', { title: 'Mon compte', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) }),
@@ -166,6 +169,9 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
     }
   });
 }
+
+/** Where each role starts: the candidate's space, or the office's console. */
+export const homeOf = (role: string) => (role === 'candidate' ? '/espace' : '/service');
 
 function tokenOf(query: unknown): string {
   const token = (query as { token?: unknown } | undefined)?.token;

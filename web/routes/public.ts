@@ -2,12 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { documentsBySituation, listOpenSelections } from '../../api/services/selections.js';
 import { render } from '../render.js';
+import { homeOf } from './accounts.js';
 
 export async function publicPages(app: FastifyInstance): Promise<void> {
   const { models } = app.deps.database;
 
   app.get('/', async (request, reply) => {
-    if (request.auth?.account.role === 'candidate') return reply.code(303).redirect('/espace');
+    if (request.auth) return reply.code(303).redirect(homeOf(request.auth.account.role));
     return render(request, reply, 'home', { title: 'Accueil' });
   });
 

@@ -6,7 +6,8 @@
  * Workflow code: deterministic, no Node API.
  */
 import { setHandler } from '@temporalio/workflow';
-import { candidateDeadlineSchema, documentReviewInputSchema, rejectDecisionSchema, requestChangesDecisionSchema } from '../../domain/decisions.js';
+import { applyChangeRequest, candidateDeadlineSchema, documentReviewInputSchema, rejectDecisionSchema, requestChangesDecisionSchema } from '../../domain/decisions.js';
+import { decisionEmail } from '../../mail/dossier-emails.js';
 import { describeFile } from '../../domain/dossier.js';
 import { deadlineRefusal, effectiveDeadline } from '../../domain/dossier-lifecycle.js';
 import { issuesToDetails } from '../../domain/validation.js';
@@ -42,7 +43,7 @@ export function registerOfficeActions(run: DossierRun): void {
         d.decision = { outcome: 'VALIDATED', at: new Date().toISOString(), by, paymentTerms };
         d.endedAt = d.decision.at;
       },
-      email: (d) => ({ purpose: 'validated', template: { kind: 'dossierValidated', trainingTitle: d.trainingTitle, paymentTerms } }),
+      email: (d) => ({ purpose: 'validated', template: decisionEmail(d, { decision: 'validate', paymentTerms }) }),
     }), { validator: (_input) => run.assertAllowed('validate') });
 
   setHandler(rejectUpdate, ({ by, reason }) =>
@@ -55,7 +56,7 @@ export function registerOfficeActions(run: DossierRun): void {
         d.decision = { outcome: 'REJECTED', at: new Date().toISOString(), by, reason };
         d.endedAt = d.decision.at;
       },
-      email: (d) => ({ purpose: 'rejected', template: { kind: 'dossierRejected', trainingTitle: d.trainingTitle, reason } }),
+      email: (d) => ({ purpose: 'rejected', template: decisionEmail(d, { decision: 'reject', reason }) }),
     }), {
     validator: ({ reason }) => {
       run.assertAllowed('reject');
@@ -69,19 +70,8 @@ export function registerOfficeActions(run: DossierRun): void {
       action: 'decision.changesRequested',
       by,
       detail: comment,
-      change: (d) => {
-        // The documents refused in review are part of what must change.
-        const refused = Object.entries(d.reviews ?? {})
-          .filter(([fileId, review]) => review.verdict === 'refused' && describeFile(d, fileId))
-          .map(([fileId, review]) => `${describeFile(d, fileId)}${review.comment ? ` : ${review.comment}` : ''}`);
-        d.changesRequested = { comment, items: [...items, ...refused.filter((item) => !items.includes(item))], at: new Date().toISOString() };
-        // A response date only ever moves the candidate's deadline later.
-        if (respondBy && !deadlineRefusal(d, respondBy)) d.deadline = respondBy;
-      },
-      email: (d) => ({
-        purpose: `changes:${d.revision}`,
-        template: { kind: 'dossierChangesRequested', trainingTitle: d.trainingTitle, comment, items: d.changesRequested!.items, respondBy: effectiveDeadline(d) },
-      }),
+      change: (d) => Object.assign(d, applyChangeRequest(d, { comment, items, respondBy }, new Date().toISOString())),
+      email: (d) => ({ purpose: `changes:${d.revision}`, template: decisionEmail(d, { decision: 'requestChanges', comment }) }),
     }), {
     validator: ({ by: _by, ...request }) => {
       run.assertAllowed('requestChanges');
