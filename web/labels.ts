@@ -36,3 +36,41 @@ export const LABELS = {
   confirmation: 'Confirmation du mot de passe',
   newEmail: 'Nouvelle adresse e-mail',
 } as const satisfies Record<string, string>;
+
+/** The audit trail's actions, for people (the office's dossier page). */
+export const ACTION_LABELS: Record<string, string> = {
+  opened: 'Dossier ouvert (« + S’inscrire »)',
+  'civilStatus.saved': 'État civil enregistré',
+  'situation.saved': 'Situation actuelle enregistrée',
+  'diploma.saved': 'Diplôme enregistré',
+  'diploma.removed': 'Diplôme supprimé',
+  'experience.saved': 'Expérience enregistrée',
+  'experience.removed': 'Expérience supprimée',
+  'file.attached': 'Fichier déposé',
+  'declared.complete': 'Déclaré complet',
+  'declared.incomplete': 'Déclaré incomplet',
+  withdrawn: 'Dossier retiré',
+  expired: 'Clos à la date limite (incomplet)',
+  'reminder.sent': 'Rappel (jours avant la clôture)',
+  'deadline.selectionExtended': 'Date de clôture de la sélection repoussée',
+  'deadline.candidateExtended': 'Date limite du candidat repoussée',
+  'document.accepted': 'Pièce acceptée',
+  'document.refused': 'Pièce refusée',
+  'decision.validated': 'Dossier validé',
+  'decision.rejected': 'Dossier refusé',
+  'decision.changesRequested': 'Modifications demandées',
+  'email.sent': 'E-mail envoyé',
+};
+
+/** The e-mails a dossier sends, named for the audit trail. */
+export const EMAIL_LABELS: Record<string, string> = {
+  dossierOpened: 'dossier ouvert',
+  dossierSubmitted: 'dossier complet reçu',
+  dossierIncomplete: 'dossier enregistré incomplet',
+  dossierReminder: 'rappel avant la clôture',
+  dossierExpired: 'inscriptions closes',
+  dossierWithdrawn: 'dossier retiré',
+  dossierValidated: 'dossier validé, modalités de paiement',
+  dossierChangesRequested: 'modifications demandées',
+  dossierRejected: 'dossier non retenu',
+};

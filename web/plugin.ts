@@ -28,17 +28,31 @@ const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
+  // pdf.js, in the office's console: its worker, and the documents it fetches.
+  "worker-src 'self'",
   "connect-src 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
 
-/** The two assets, read and compressed once at start: small enough to be served from memory. */
+/**
+ * The assets, read and compressed once at start and served from memory: ours,
+ * and pdf.js (Mozilla, Apache 2.0) for the office's console only.
+ */
+const pdfjsBuild = (name: string) => new URL(import.meta.resolve(`pdfjs-dist/build/${name}`));
 const ASSETS = new Map<string, { bytes: Buffer; gzip: Buffer; type: string }>(
-  (['site.css', 'app.js'] as const).map((name) => {
-    const bytes = readFileSync(new URL(`./assets/${name}`, import.meta.url));
+  (
+    [
+      ['site.css', new URL('./assets/site.css', import.meta.url)],
+      ['app.js', new URL('./assets/app.js', import.meta.url)],
+      ['office.js', new URL('./assets/office.js', import.meta.url)],
+      ['pdfjs/pdf.min.mjs', pdfjsBuild('pdf.min.mjs')],
+      ['pdfjs/pdf.worker.min.mjs', pdfjsBuild('pdf.worker.min.mjs')],
+    ] as const
+  ).map(([name, file]) => {
+    const bytes = readFileSync(file);
     return [name, { bytes, gzip: gzipSync(bytes, { level: 9 }), type: name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' }] as const;
   }),
 );
@@ -97,8 +111,8 @@ export async function webPages(app: FastifyInstance): Promise<void> {
     if (!roles.includes(request.auth.account.role as AccountRole)) return showError(request, reply, 403);
   });
 
-  app.get('/static/:name', async (request, reply) => {
-    const asset = ASSETS.get((request.params as { name: string }).name);
+  app.get('/static/*', async (request, reply) => {
+    const asset = ASSETS.get((request.params as { '*': string })['*']);
     if (!asset) return showError(request, reply, 404);
     const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
     reply.header('cache-control', 'public, max-age=3600').header('vary', 'accept-encoding').type(asset.type);

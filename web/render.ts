@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { formatParisDateTime, parisDate } from '../domain/paris-time.js';
 import type { Problem } from './forms.js';
 import { PASSWORD_MIN_LENGTH } from '../domain/password-policy.js';
-import { LABELS } from './labels.js';
+import { ACTION_LABELS, EMAIL_LABELS, LABELS } from './labels.js';
 
 const eta = new Eta({ views: fileURLToPath(new URL('./views/', import.meta.url)), autoEscape: true, cache: process.env.NODE_ENV !== 'development', useWith: false });
 
@@ -47,7 +47,7 @@ export interface PageData {
  */
 export function render(request: FastifyRequest, reply: FastifyReply, page: string, data: PageData, status?: number) {
   const user = request.auth?.account;
-  const model = { ...data, user: user ? { role: user.role, firstName: user.firstName, lastName: user.lastName } : null, format, labels: LABELS, passwordMinLength: PASSWORD_MIN_LENGTH };
+  const model = { ...data, user: user ? { role: user.role, firstName: user.firstName, lastName: user.lastName } : null, format, labels: LABELS, actions: ACTION_LABELS, emails: EMAIL_LABELS, passwordMinLength: PASSWORD_MIN_LENGTH };
   const html = eta.render('./layout', { ...model, body: eta.render(`./pages/${page}`, model) });
   const problemStatus = data.problem ? (data.problem.statusCode === 400 ? 422 : data.problem.statusCode) : 200;
   if (data.problem?.headers) void reply.headers(data.problem.headers);

@@ -54,7 +54,7 @@ export async function logIn(page: Page, login: string, password = PASSWORD): Pro
   await page.getByLabel('Identifiant ou adresse e-mail').fill(login);
   await page.getByLabel('Mot de passe', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Connexion' }).click();
-  await page.waitForURL(/\/espace|\/mes-inscriptions/);
+  await page.waitForURL(/\/espace|\/mes-inscriptions|\/service/);
 }
 
 export async function logOut(page: Page): Promise<void> {
