@@ -14,6 +14,7 @@ COPY demo demo
 COPY domain domain
 COPY mail mail
 COPY worker worker
+COPY web web
 COPY workflows workflows
 RUN npm run build && npm prune --omit=dev
 
