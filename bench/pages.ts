@@ -66,16 +66,17 @@ export async function pageLoad(system: System, candidates: CandidateWithDossier[
 /** Bytes of a page's HTML (as sent, and compressed) and of the assets every page loads, compressed. */
 export async function pageWeights(system: System, candidate: CandidateWithDossier): Promise<{ page: string; htmlBytes: number; htmlGzip: number }[] & { assetsGzip?: number }> {
   const cookie = { cookie: `candidature_session=${candidate.account.token}` };
+  // The home page as a visitor sees it (a candidate logged in is sent on to « Mes inscriptions »).
   const pages = [
-    ['accueil', '/'],
-    ['sélections', '/selections'],
-    ['état civil', screenPath(candidate.dossierId)],
-    ['pièces obligatoires', screenPath(candidate.dossierId).replace('etat-civil', 'pieces')],
-    ['mes inscriptions', '/mes-inscriptions'],
+    ['accueil', '/', {}],
+    ['sélections', '/selections', cookie],
+    ['état civil', screenPath(candidate.dossierId), cookie],
+    ['pièces obligatoires', screenPath(candidate.dossierId).replace('etat-civil', 'pieces'), cookie],
+    ['mes inscriptions', '/mes-inscriptions', cookie],
   ] as const;
   const weights = await Promise.all(
-    pages.map(async ([page, path]) => {
-      const html = Buffer.from(await (await fetch(`${system.apiUrl}${path}`, { headers: cookie, redirect: 'manual' })).arrayBuffer());
+    pages.map(async ([page, path, headers]) => {
+      const html = Buffer.from(await (await fetch(`${system.apiUrl}${path}`, { headers, redirect: 'manual' })).arrayBuffer());
       return { page, htmlBytes: html.length, htmlGzip: gzipSync(html).length };
     }),
   );
