@@ -13,6 +13,7 @@ COPY db db
 COPY demo demo
 COPY domain domain
 COPY mail mail
+COPY temporal temporal
 COPY worker worker
 COPY web web
 COPY workflows workflows

@@ -20,12 +20,14 @@ export interface ActivityDependencies {
   };
 }
 
-export interface SendEmailInput {
-  /** Workflow id + purpose: the same key is never sent twice. */
-  idempotencyKey: string;
-  to: string;
-  template: EmailTemplate;
-}
+/**
+ * A dossier's e-mail: to its candidate, whose address is read from the
+ * dossier's record (the history holds no copy of it), once per purpose.
+ */
+export type SendEmailInput =
+  | { dossierId: string; purpose: string; template: EmailTemplate }
+  /** As scheduled before the address was read from the record: in the histories of dossiers already running. */
+  | { idempotencyKey: string; to: string; template: EmailTemplate };
 
 /**
  * An upload its dossier does not refer to after this long is an orphan. An
@@ -89,25 +91,28 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
   }
 
   async function composeAccountEmail(request: AccountEmailRequest, requestId: string): Promise<{ to: string; template: EmailTemplate } | null> {
-    if (request.kind === 'signupOnExistingEmail') {
-      // The identifier lets the address's owner reset the password even if someone else opened the account.
-      const owner = await models.Account.findOne({ email: normalizeEmail(request.email) }).lean();
-      if (!owner) return null;
-      return { to: owner.email, template: { kind: 'signupOnExistingEmail', identifier: owner.identifier, resetLink: link(frontEndPaths.resetPassword) } };
-    }
-    if (request.kind === 'passwordReset') {
-      // Both must match, as in the guide; otherwise nothing is sent and the requester is told the same thing.
-      const account = await models.Account.findOne({ identifier: normalizeIdentifier(request.identifier), email: normalizeEmail(request.email) }).lean();
-      if (!account) return null;
-      const reset = await tokenLink({ accountId: account._id, purpose: 'resetPassword', requestId, ttlMs: config.passwordResetTtlMs }, frontEndPaths.resetPassword);
-      return { to: account.email, template: { kind: 'passwordReset', firstName: account.firstName, identifier: account.identifier, ...reset } };
-    }
-    const account = await models.Account.findById(request.accountId).lean();
+    // Requests queued before they named accounts by id carry what was typed: looked up as then.
+    const account =
+      'identifier' in request
+        ? await models.Account.findOne({ identifier: normalizeIdentifier(request.identifier), email: normalizeEmail(request.email) }).lean()
+        : 'accountId' in request
+          ? request.accountId === null
+            ? null
+            : await models.Account.findById(request.accountId).lean()
+          : await models.Account.findOne({ email: normalizeEmail(request.email) }).lean();
+    // An account gone meanwhile (erased), or a reset that matched none: nothing to send, and the requester was told the same.
     if (!account) return null;
     switch (request.kind) {
+      case 'signupOnExistingEmail':
+        // The identifier lets the address's owner reset the password even if someone else opened the account.
+        return { to: account.email, template: { kind: 'signupOnExistingEmail', identifier: account.identifier, resetLink: link(frontEndPaths.resetPassword) } };
+      case 'passwordReset': {
+        const reset = await tokenLink({ accountId: account._id, purpose: 'resetPassword', requestId, ttlMs: config.passwordResetTtlMs }, frontEndPaths.resetPassword);
+        return { to: account.email, template: { kind: 'passwordReset', firstName: account.firstName, identifier: account.identifier, ...reset } };
+      }
       case 'verifyEmail':
       case 'changeEmail': {
-        const address = request.kind === 'verifyEmail' ? request.email : request.newEmail;
+        const address = request.kind === 'changeEmail' ? request.newEmail : 'email' in request ? request.email : account.email;
         const verification = await tokenLink(
           { accountId: account._id, purpose: request.kind, email: address, requestId, ttlMs: config.emailVerificationTtlMs },
           frontEndPaths.verifyEmail,
@@ -168,8 +173,13 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
     },
 
     async sendEmail(input: SendEmailInput): Promise<{ sent: boolean }> {
-      if (await alreadySent(input.idempotencyKey)) return { sent: false };
-      await deliver(input.idempotencyKey, input.to, input.template);
+      // The key is the one e-mails always had: dossier id + purpose.
+      const key = 'idempotencyKey' in input ? input.idempotencyKey : `${input.dossierId}:${input.purpose}`;
+      if (await alreadySent(key)) return { sent: false };
+      const to = 'to' in input ? input.to : (await models.Dossier.findById(input.dossierId, { candidate: 1 }).lean())?.candidate.email;
+      // A dossier erased meanwhile (at the candidate's request, or by retention) gets no more e-mails.
+      if (!to) return { sent: false };
+      await deliver(key, to, input.template);
       return { sent: true };
     },
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { databaseEnv, logEnv, mailEnv, parseConfig, publicEnv, temporalEnv } from '../config/env.js';
+import { databaseEnv, logEnv, mailEnv, parseConfig, payloadKeysEnv, publicEnv, temporalEnv } from '../config/env.js';
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const apiConfigSchema = z.object({
   ...temporalEnv,
+  ...payloadKeysEnv,
   ...databaseEnv,
   ...mailEnv,
   ...publicEnv,

@@ -1,9 +1,10 @@
 /**
  * The optional `Idempotency-Key` request header: a client that got no answer
  * (a timeout, a 503, a dropped connection) sends the same request again with
- * the same key, and it lands once. The key becomes the Temporal Update id,
- * scoped by method and path (which name the dossier, document or entry), so
- * a key reused for another step is not mistaken for a retry. The same key
+ * the same key, and it lands once. The key, scoped by method and path (which
+ * name the dossier, document or entry, so a key reused for another step is not
+ * mistaken for a retry), becomes the Temporal Update id — as a short hash: the
+ * history repeats the id four times per Update, and the path names the dossier. The same key
  * with other content is refused (422), not answered with the first outcome.
  */
 import type { FastifyRequest } from 'fastify';
@@ -41,7 +42,8 @@ export function fingerprintOf(content: unknown): string {
  */
 export async function claimIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string): Promise<string | undefined> {
   if (scopedKey === undefined) return undefined;
-  const _id = createHash('sha256').update(scopedKey).digest('hex');
+  const digest = createHash('sha256').update(scopedKey).digest();
+  const _id = digest.toString('hex');
   try {
     await models.IdempotencyKey.create({ _id, fingerprint, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS) });
   } catch (error) {
@@ -49,7 +51,8 @@ export async function claimIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>
     const first = await models.IdempotencyKey.findById(_id).lean();
     if (first && first.fingerprint !== fingerprint) throw errors.idempotencyKeyReused();
   }
-  return scopedKey;
+  // 128 bits: no two keys meet in practice.
+  return digest.subarray(0, 16).toString('base64url');
 }
 
 /** For a JSON request: its key claimed with the body's fingerprint. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PayloadKey } from '../temporal/payload-codec.js';
 import { DOSSIER_TASK_QUEUE } from '../workflows/dossier/contract.js';
 
 /**
@@ -13,6 +14,42 @@ export const temporalEnv = {
   /** Lets several deployments (or test runs) share one namespace without taking each other's tasks. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DOSSIER_TASK_QUEUE),
 };
+
+const PAYLOAD_KEY_FORMAT = 'comma-separated "<key id>:<32 bytes in base64>" pairs, the key that encrypts first (generate one with: npm run payload-key)';
+
+/**
+ * The keys of the payload codec (temporal/payload-codec.ts): every process
+ * that talks to Temporal needs the same list. No default: a process without
+ * keys would write dossiers in clear into the Temporal server.
+ */
+export const payloadKeysEnv = {
+  TEMPORAL_PAYLOAD_KEYS: z
+    .string({ error: (issue) => (issue.input === undefined ? `required: ${PAYLOAD_KEY_FORMAT}` : undefined) })
+    .transform((value, context): PayloadKey[] => {
+      const keys: PayloadKey[] = [];
+      for (const [index, entry] of value.split(',').map((part) => part.trim()).entries()) {
+        const match = /^([A-Za-z0-9._-]{1,64}):([A-Za-z0-9+/=]+)$/.exec(entry);
+        const key = match ? Buffer.from(match[2]!, 'base64') : undefined;
+        if (!match || key?.length !== 32) {
+          context.addIssue({ code: 'custom', message: `entry ${index + 1} is not "<key id>:<32 bytes in base64>" (${PAYLOAD_KEY_FORMAT})` });
+          return z.NEVER;
+        }
+        if (keys.some((known) => known.id === match[1])) {
+          context.addIssue({ code: 'custom', message: `key id "${match[1]}" is listed twice` });
+          return z.NEVER;
+        }
+        keys.push({ id: match[1]!, key: key! });
+      }
+      return keys;
+    }),
+  /**
+   * "off" only to measure what encryption costs (npm run bench): payloads then
+   * reach the Temporal server in clear, and the process says so at start.
+   */
+  TEMPORAL_PAYLOAD_ENCRYPTION: z.enum(['on', 'off']).default('on'),
+};
+
+export type PayloadEncryptionConfig = Readonly<z.output<z.ZodObject<typeof payloadKeysEnv>>>;
 
 export const databaseEnv = {
   MONGODB_URI: z

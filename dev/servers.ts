@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { searchAttributes } from '../workflows/dossier/contract.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface RunningServer {
   name: string;
@@ -106,7 +106,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
   args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
   if (namespace !== 'default') args.push('--namespace', namespace);
-  for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   await mkdir(dirname(options.dbFile), { recursive: true });

@@ -6,7 +6,7 @@
  */
 import { API_PREFIX } from '../api/prefix.js';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import { ConfigError } from '../config/env.js';
 import { connectDatabase } from '../db/connection.js';
 import { createFileStore } from '../db/files.js';
 import { seedDemoData } from '../demo/seed.js';
+import { newPayloadKeyEntry } from '../temporal/keys.js';
 import { cacheDirectory, loadDevConfig } from './config.js';
 import { startMailCatcher } from './mail-catcher.js';
 import { assertPortFree, PortInUseError } from './ports.js';
@@ -61,6 +62,22 @@ function runChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildPr
     await Promise.race([new Promise((r) => child.once('exit', r)), delay(15_000).then(() => child.kill('SIGKILL'))]);
   });
   return child;
+}
+
+/**
+ * The payload keys of this machine's system: TEMPORAL_PAYLOAD_KEYS when given,
+ * else a key made on the first start and kept in the data folder (readable by
+ * its owner only): losing it makes the local histories unreadable.
+ */
+async function localPayloadKeys(dataDir: string): Promise<string> {
+  if (process.env.TEMPORAL_PAYLOAD_KEYS) return process.env.TEMPORAL_PAYLOAD_KEYS;
+  const file = join(dataDir, 'payload-keys');
+  const kept = await readFile(file, 'utf8').catch(() => undefined);
+  if (kept?.trim()) return kept.trim();
+  const entry = newPayloadKeyEntry();
+  await writeFile(file, `${entry}\n`, { mode: 0o600, flag: 'wx' });
+  log(`payload key made for this machine, kept in ${file}`);
+  return entry;
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
@@ -148,6 +165,7 @@ async function main(): Promise<void> {
     SMTP_URL: smtpUrl,
     API_PORT: String(config.API_PORT),
     LOG_LEVEL: config.LOG_LEVEL,
+    TEMPORAL_PAYLOAD_KEYS: await localPayloadKeys(dataDir),
   };
   runChild('worker', 'worker/main.ts', env);
   runChild('api', 'api/server.ts', env);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { accountTokenEnv, databaseEnv, logEnv, mailEnv, parseConfig, publicEnv, temporalEnv } from '../config/env.js';
+import { accountTokenEnv, databaseEnv, logEnv, mailEnv, parseConfig, payloadKeysEnv, publicEnv, temporalEnv } from '../config/env.js';
 
 export const workerConfigSchema = z.object({
   ...temporalEnv,
+  ...payloadKeysEnv,
   ...databaseEnv,
   ...mailEnv,
   ...publicEnv,

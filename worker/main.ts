@@ -8,18 +8,21 @@ import { loadWorkerConfig } from './config.js';
 import { installTemporalRuntime } from './runtime.js';
 import { ensurePurgeSchedule } from './schedules.js';
 import { createDossierWorker } from './worker.js';
+import { configuredDataConverter } from '../temporal/data-converter.js';
 
 const config = loadWorkerConfig();
 installTemporalRuntime(config.LOG_LEVEL);
 const database = await connectDatabase(config.MONGODB_URI);
 const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const dataConverter = configuredDataConverter(config);
 
 const worker = await createDossierWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  dataConverter,
   activities: createActivities({
     models: database.models,
     mailer,
@@ -33,7 +36,7 @@ const worker = await createDossierWorker({
 });
 
 const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-await ensurePurgeSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+await ensurePurgeSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), {
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   everyMinutes: config.PURGE_INTERVAL_MINUTES,
 });

@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { extname } from 'node:path';
 import type { Activities } from '../activities/index.js';
+import type { DataConverter } from '@temporalio/common';
 
 // The workflow bundle's entry: points at workflows/index.ts when run from source (tsx, vitest) and at
 // workflows/index.js once compiled, whichever this file itself is.
@@ -13,6 +14,8 @@ export interface DossierWorkerOptions {
   activities: Activities;
   maxCachedWorkflows?: number;
   taskQueue: string;
+  /** Encrypts what the worker writes to Temporal (temporal/data-converter.ts). */
+  dataConverter: DataConverter;
 }
 
 export async function createDossierWorker(options: DossierWorkerOptions): Promise<Worker> {
@@ -22,6 +25,7 @@ export async function createDossierWorker(options: DossierWorkerOptions): Promis
     taskQueue: options.taskQueue,
     workflowsPath,
     activities: options.activities,
+    dataConverter: options.dataConverter,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
   });
 }

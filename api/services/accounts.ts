@@ -11,6 +11,7 @@ import { hashPassword, type PasswordCheck, passwordDecoyHash, verifyPassword } f
 import type { AccountEmailRequest } from '../../accounts/email-requests.js';
 import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
 import { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { AccountView } from '../schemas/account.js';
 import type { FastifyInstance } from 'fastify';
 import { type AuthContext, sessionPolicyOf } from '../auth.js';
@@ -100,11 +101,14 @@ async function setPassword(deps: AccountServiceDeps, accountId: string, password
 
 /** Hands an e-mail to Temporal: delivered by an activity, retried through any SMTP outage. */
 async function requestAccountEmail(deps: AccountServiceDeps, request: AccountEmailRequest): Promise<void> {
+  const accountId = 'accountId' in request ? request.accountId : null;
   await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
     deps.temporal.workflow.start(accountEmailWorkflow, {
       workflowId: accountEmailWorkflowId(randomUUID()),
       taskQueue: deps.taskQueue,
       args: [request],
+      // Erasing the account finds and deletes its e-mails' histories by this id.
+      ...(accountId ? { typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.account, value: accountId }] } : {}),
     }),
   );
 }
@@ -137,13 +141,14 @@ export async function signUp(deps: AccountServiceDeps, input: SignUpInput, clien
   const email = normalizeEmail(input.email);
   try {
     const { id } = await createAccount(deps.models, { ...input, role: 'candidate' });
-    await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: id, email });
+    await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: id });
   } catch (error) {
     if (!(error instanceof AccountConflictError)) throw error;
     if (error.field === 'identifier') throw errors.identifierTaken();
     // Bounded per address so nobody can flood a mailbox through this form; silently, like the rest of this branch.
     if ((await consumeRate(deps.models, deps.rateRules.signupNoticePerEmail, email)).allowed) {
-      await requestAccountEmail(deps, { kind: 'signupOnExistingEmail', email });
+      const owner = await deps.models.Account.findOne({ email }, { _id: 1 }).lean();
+      if (owner) await requestAccountEmail(deps, { kind: 'signupOnExistingEmail', accountId: owner._id });
     }
   }
 }
@@ -171,7 +176,7 @@ export async function logOut(deps: Pick<AccountServiceDeps, 'models'>, sessionId
 export async function resendEmailVerification(deps: AccountServiceDeps, auth: AuthContext): Promise<'sent' | 'alreadyVerified'> {
   if (auth.account.emailVerifiedAt) return 'alreadyVerified';
   await limit(deps, deps.rateRules.verificationPerAccount, auth.account._id);
-  await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: auth.account._id, email: auth.account.email });
+  await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: auth.account._id });
   return 'sent';
 }
 
@@ -198,14 +203,15 @@ export async function confirmEmail(deps: AccountServiceDeps, token: string, clie
 
 /**
  * "Réinitialiser mon mot de passe": identifier and e-mail as in the guide.
- * The same answer, with the same work (one workflow started), whether or not
- * they match an account; the activity decides whether to send.
+ * The same answer, with the same work (one look-up, one workflow started),
+ * whether or not they match an account; what was typed is not kept.
  */
 export async function requestPasswordReset(deps: AccountServiceDeps, identifier: string, email: string, clientIp: string): Promise<void> {
   await limit(deps, deps.rateRules.resetPerClient, clientIp);
   // Keyed on the pair, so knowing someone's identifier is not enough to block their resets.
   await limit(deps, deps.rateRules.resetPerAccount, `${normalizeIdentifier(identifier)} ${normalizeEmail(email)}`);
-  await requestAccountEmail(deps, { kind: 'passwordReset', identifier: normalizeIdentifier(identifier), email: normalizeEmail(email) });
+  const account = await deps.models.Account.findOne({ identifier: normalizeIdentifier(identifier), email: normalizeEmail(email) }, { _id: 1 }).lean();
+  await requestAccountEmail(deps, { kind: 'passwordReset', accountId: account?._id ?? null });
 }
 
 /** The link of a reset e-mail: sets the new password, ends every session, confirms by e-mail. */

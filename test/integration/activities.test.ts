@@ -56,6 +56,17 @@ describe('activities on the real database and SMTP server', () => {
     expect(email.headers.get('x-candidature-key')).toBe('dossier:me-2027:c-7:opened');
   });
 
+  it("sends a dossier's e-mail to the address its record holds, and none once the dossier is erased", async () => {
+    const record = { ...dossier(0, 'DRAFT'), dossierId: 'dossier:me-2027:c-10', candidate: { id: 'c-10', email: 'ines@example.org', firstName: 'Inès', lastName: 'Roux' } };
+    await activities.storeDossier(record);
+    const template = { kind: 'dossierOpened' as const, trainingTitle: 'Moniteur éducateur', closesAt: '2027-03-01T11:00:00.000Z' };
+    expect(await activities.sendEmail({ dossierId: record.dossierId, purpose: 'opened', template })).toEqual({ sent: true });
+    const email = await catcher.waitFor((e) => e.to.includes('ines@example.org'));
+    expect(email.headers.get('x-candidature-key')).toBe('dossier:me-2027:c-10:opened');
+    await database.models.Dossier.deleteOne({ _id: record.dossierId });
+    expect(await activities.sendEmail({ dossierId: record.dossierId, purpose: 'withdrawn', template: { kind: 'dossierWithdrawn', trainingTitle: 'Moniteur éducateur' } })).toEqual({ sent: false });
+  });
+
   it('sends an e-mail once even when the activity runs twice', async () => {
     const input = {
       idempotencyKey: 'dossier:me-2027:c-8:opened',

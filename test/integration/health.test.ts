@@ -7,7 +7,7 @@ import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { freePort } from '../../dev/ports.js';
 import { createMailer } from '../../mail/transport.js';
 import { randomUUID } from 'node:crypto';
-import { connectTestDatabase, eventually, startTestWorker } from '../support/stack.js';
+import { connectTestDatabase, eventually, startTestWorker, testApiEnv, testClient } from '../support/stack.js';
 
 describe('GET /api/health and /api/health/ready', () => {
   let database: Database;
@@ -19,7 +19,7 @@ describe('GET /api/health and /api/health/ready', () => {
     database = await connectTestDatabase();
     catcher = await startMailCatcher({ port: 0 });
     connection = await Connection.connect({ address: inject('temporalAddress') });
-    temporal = new Client({ connection });
+    temporal = testClient(connection);
   });
   afterAll(async () => {
     await connection?.close();
@@ -27,12 +27,12 @@ describe('GET /api/health and /api/health/ready', () => {
     await database?.close();
   });
 
-  const config = loadApiConfig({});
+  const config = loadApiConfig(testApiEnv);
 
   it('answers 503 naming the worker until a worker polls the task queue, then 200 when every part answers', async () => {
     const taskQueue = `health-${randomUUID()}`;
     const mailer = createMailer({ smtpUrl: catcher.url, from: 'x@itsra.example' });
-    const app = await buildApp({ config: loadApiConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), database, temporal, mailer });
+    const app = await buildApp({ config: loadApiConfig({ ...testApiEnv, TEMPORAL_TASK_QUEUE: taskQueue }), database, temporal, mailer });
     const before = await app.inject({ method: 'GET', url: '/api/health' });
     expect(before.statusCode).toBe(503);
     expect(before.json()).toMatchObject({ down: ['worker'], parts: { worker: { up: false, error: expect.stringContaining(taskQueue) } } });
@@ -91,7 +91,7 @@ describe('GET /api/health and /api/health/ready', () => {
     // Left open, like the one above.
     const lazy = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
     const mailer = createMailer({ smtpUrl: catcher.url, from: 'x@itsra.example' });
-    const app = await buildApp({ config: loadApiConfig({ WORKFLOW_UPDATE_TIMEOUT_MS: '1500' }), database, temporal: new Client({ connection: lazy }), mailer });
+    const app = await buildApp({ config: loadApiConfig({ ...testApiEnv, WORKFLOW_UPDATE_TIMEOUT_MS: '1500' }), database, temporal: new Client({ connection: lazy }), mailer });
     const started = Date.now();
     const response = await app.inject({
       method: 'POST',

@@ -11,6 +11,7 @@ import { freePort } from '../../dev/ports.js';
 import { createMailer } from '../../mail/transport.js';
 import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
 import { ensurePurgeSchedule } from '../../worker/schedules.js';
+import { testDataConverter } from '../support/payload-keys.js';
 import { createDossierWorker } from '../../worker/worker.js';
 import { loggedIn } from '../support/accounts.js';
 import { eventually, testActivityConfig, useTestStack } from '../support/stack.js';
@@ -103,6 +104,7 @@ describe('expired records and e-mail outages', () => {
       connection,
       namespace: 'default',
       taskQueue,
+      dataConverter: testDataConverter,
       activities: createActivities({ models: stack.database.models, mailer, files: createFileStore(stack.database.connection), config: testActivityConfig }),
     });
     const running = worker.run();

@@ -10,6 +10,8 @@ import { startFerretDb, startTemporalDevServer } from '../../dev/servers.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    /** The Temporal server's SQLite file: the data-protection tests search its bytes. */
+    temporalDbFile: string;
     mongoUri: string;
   }
 }
@@ -27,11 +29,12 @@ export default async function setup(project: TestProject) {
 
   const dir = await mkdtemp(join(tmpdir(), 'candidature-test-'));
   const started = Date.now();
+  const temporalDbFile = join(dir, 'temporal.sqlite');
   const [temporal, ferret] = await Promise.all([
     startTemporalDevServer({
       binary: temporalBinary,
       port: await freePort(),
-      dbFile: join(dir, 'temporal.sqlite'),
+      dbFile: temporalDbFile,
       logFile: join(dir, 'temporal.log'),
     }),
     startFerretDb({ binary: ferretBinary, port: await freePort(), dataDir: join(dir, 'ferretdb'), logFile: join(dir, 'ferretdb.log') }),
@@ -39,6 +42,7 @@ export default async function setup(project: TestProject) {
   log(`Temporal ${temporal.address}, FerretDB ${ferret.address} ready in ${Date.now() - started} ms (logs in ${dir})`);
   project.provide('temporalAddress', temporal.address);
   project.provide('mongoUri', ferret.address);
+  project.provide('temporalDbFile', temporalDbFile);
 
   return async () => {
     await Promise.all([temporal.stop(), ferret.stop()]);

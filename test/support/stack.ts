@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -12,8 +13,15 @@ import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
 import { installTemporalRuntime } from '../../worker/runtime.js';
 import { createDossierWorker } from '../../worker/worker.js';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from './payload-keys.js';
 
 export const PUBLIC_BASE_URL = 'http://candidature.test';
+
+/** What every test's API configuration holds beside its own settings. */
+export const testApiEnv = { TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS };
+
+/** A Temporal client that reads and writes what the tests' workers do (payloads encrypted with the test key). */
+export const testClient = (connection: Connection) => new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
 
 export const testActivityConfig = {
   publicBaseUrl: PUBLIC_BASE_URL,
@@ -57,8 +65,8 @@ export async function startTestStack(
   const worker = await startTestWorker({ database, mailer, taskQueue, address, publicBaseUrl: options.apiEnv?.PUBLIC_BASE_URL });
 
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: 'default' });
-  const config = loadApiConfig({ TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL, ...options.apiEnv });
+  const temporal = testClient(connection);
+  const config = loadApiConfig({ ...testApiEnv, TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL, ...options.apiEnv });
   const app = await buildApp({ config, database, temporal, mailer, ...(options.rateRules ? { rateRules: options.rateRules } : {}) });
 
   return {
@@ -101,13 +109,22 @@ export function useTestStack(options: Parameters<typeof startTestStack>[0] = {})
 }
 
 /** A worker on `taskQueue` with the real activities, running until `shutdown()`; the stack's own and any test's extra one. */
-export async function startTestWorker(options: { database: Database; mailer: Mailer; taskQueue: string; address?: string; publicBaseUrl?: string | undefined }) {
+export async function startTestWorker(options: {
+  database: Database;
+  mailer: Mailer;
+  taskQueue: string;
+  address?: string;
+  publicBaseUrl?: string | undefined;
+  /** Another key list than the tests' (key rotation). */
+  dataConverter?: DataConverter;
+}) {
   installTemporalRuntime('warn');
   const connection = await NativeConnection.connect({ address: options.address ?? inject('temporalAddress') });
   const worker = await createDossierWorker({
     connection,
     namespace: 'default',
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter ?? testDataConverter,
     activities: createActivities({
       models: options.database.models,
       mailer: options.mailer,

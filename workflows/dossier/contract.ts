@@ -7,11 +7,11 @@
  * This module is imported by workflow code, so it must stay deterministic and
  * free of Node APIs.
  */
-import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decision, DocumentReviewInput } from '../../domain/decisions.js';
 import type { CivilStatus, DiplomaFields, DocumentKind, ExperienceFields, FileRef, Situation } from '../../domain/dossier.js';
 import type { Actor, DossierOpening, DossierState } from '../../domain/dossier-record.js';
+import { SEARCH_ATTRIBUTES } from '../search-attributes.js';
 
 export const DOSSIER_TASK_QUEUE = 'dossiers';
 
@@ -25,12 +25,12 @@ export function dossierWorkflowId(selectionId: string, candidateId: string): str
 
 /**
  * Custom search attributes upserted by the workflow so operators can find any
- * dossier in the Temporal Web UI. The dev server registers exactly this list.
+ * dossier in the Temporal Web UI (all of them in workflows/search-attributes.ts).
  */
 export const searchAttributes = {
-  status: defineSearchAttributeKey('DossierStatus', 'KEYWORD'),
-  selection: defineSearchAttributeKey('SelectionId', 'KEYWORD'),
-  candidate: defineSearchAttributeKey('CandidateId', 'KEYWORD'),
+  status: SEARCH_ATTRIBUTES.dossierStatus,
+  selection: SEARCH_ATTRIBUTES.selection,
+  candidate: SEARCH_ATTRIBUTES.candidate,
 } as const;
 
 /** A new dossier, or one carried over by continue-as-new. */
@@ -49,6 +49,16 @@ export type FileTarget =
  */
 export interface DossierReceipt {
   revision: number;
+}
+
+/**
+ * What a dossier's workflow returns when it ends: its final status and
+ * revision. The dossier itself is its record (and `getDossierQuery`, which
+ * closed workflows answer too); a copy in the result would put the whole
+ * dossier in the history once more.
+ */
+export interface DossierOutcome extends DossierReceipt {
+  status: DossierState['status'];
 }
 
 export const getDossierQuery = defineQuery<DossierState>('getDossier');

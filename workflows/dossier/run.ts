@@ -102,7 +102,8 @@ export class DossierRun {
   /** Sends without waiting: the e-mail may wait out an SMTP outage for days. Each purpose is sent once. */
   notify(purpose: string, template: EmailTemplate): void {
     this.pendingEmails += 1;
-    sendEmail({ idempotencyKey: `${this.dossier.dossierId}:${purpose}`, to: this.dossier.candidate.email, template })
+    // The address is read from the dossier's record by the activity: the history holds no copy of it.
+    sendEmail({ dossierId: this.dossier.dossierId, purpose, template })
       .then(({ sent }) => {
         if (!sent) return;
         this.audit(SYSTEM, 'email.sent', template.kind);

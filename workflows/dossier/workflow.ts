@@ -14,11 +14,11 @@ import { effectiveDeadline, isFinal, isOpen, nextReminder, type Reminder, remind
 import type { DossierState } from '../../domain/dossier-record.js';
 import { readSelectionClosesAt } from './activities.js';
 import { registerCandidateSteps } from './candidate-steps.js';
-import { type DossierWorkflowInput, extendDeadlineSignal, getDossierQuery, openDossierUpdate, searchAttributes } from './contract.js';
+import { type DossierOutcome, type DossierWorkflowInput, extendDeadlineSignal, getDossierQuery, openDossierUpdate, searchAttributes } from './contract.js';
 import { registerOfficeActions } from './office-actions.js';
 import { DossierRun, SYSTEM } from './run.js';
 
-export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierState> {
+export async function dossierWorkflow(input: DossierWorkflowInput): Promise<DossierOutcome> {
   const run = new DossierRun(input);
   const { dossier } = run;
 
@@ -80,7 +80,7 @@ export async function dossierWorkflow(input: DossierWorkflowInput): Promise<Doss
   }
 
   await condition(run.settled);
-  return dossier;
+  return { status: dossier.status, revision: dossier.revision };
 }
 
 /**

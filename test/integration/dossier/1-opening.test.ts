@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dossierWorkflowId, searchAttributes } from '../../../workflows/dossier/contract.js';
+import { dossierWorkflowId, getDossierQuery, searchAttributes } from '../../../workflows/dossier/contract.js';
 import { loggedIn } from '../../support/accounts.js';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { eventually, useTestStack } from '../../support/stack.js';
@@ -72,12 +72,15 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
     const opened = await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: person.headers });
     const { dossierId } = opened.json<{ dossierId: string }>();
 
-    const result = await stack.temporal.workflow.getHandle(dossierId).result();
+    const handle = stack.temporal.workflow.getHandle(dossierId);
+    const result = await handle.result();
     expect(result.status).toBe('EXPIRED');
     // The workflow ends only once its last state is stored: the record is the final state.
     const stored = await stack.database.models.Dossier.findById(dossierId).lean();
     expect(stored).toMatchObject({ status: 'EXPIRED', revision: result.revision });
-    expect(result.history.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(['opened', 'expired']));
+    const final = await handle.query(getDossierQuery);
+    expect(final.revision).toBe(result.revision);
+    expect(final.history.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(['opened', 'expired']));
     const email = await stack.catcher.waitFor((e) => e.to.includes(person.email) && e.subject.startsWith('Inscriptions closes'));
     expect(email.text).toContain("n'ayant pas été déclaré complet");
   });

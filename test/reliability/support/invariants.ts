@@ -10,12 +10,9 @@ import type { System } from './system.js';
 import { type ApiClient } from '../../support/api-client.js';
 import { inParallel, officeValidates } from '../../support/journey.js';
 
-/** The dossier as its workflow holds it: its result once ended, else a query. */
+/** The dossier as its workflow holds it (a closed workflow answers the query too, from its history). */
 export async function workflowState(system: System, dossierId: string): Promise<DossierState> {
-  const handle = system.temporal.workflow.getHandle(dossierId);
-  const { status } = await handle.describe();
-  if (status.name === 'RUNNING') return handle.query(getDossierQuery);
-  return (await handle.result()) as DossierState;
+  return system.temporal.workflow.getHandle(dossierId).query(getDossierQuery);
 }
 
 export interface DossierAudit {

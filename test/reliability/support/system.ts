@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from '../../support/payload-keys.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -148,6 +149,8 @@ export interface SystemOptions {
   cpuProfileDir?: string;
   /** Serves FerretDB's Go /debug/pprof/ on this port (benchmarks). */
   databaseDebugPort?: number;
+  /** "off" runs the API and the worker with payloads in clear, to measure what encryption costs (benchmarks). */
+  payloadEncryption?: 'on' | 'off';
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -178,7 +181,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const mongoUri = `${databaseServer.address}candidature`;
   const database = await connectDatabase(mongoUri);
-  const temporal = new Client({ connection: Connection.lazy({ address: temporalServer.address }), namespace: 'default' });
+  const encryption = options.payloadEncryption ?? 'on';
+  const temporal = new Client({
+    connection: Connection.lazy({ address: temporalServer.address }),
+    namespace: 'default',
+    ...(encryption === 'on' ? { dataConverter: testDataConverter } : {}),
+  });
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -189,6 +197,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     PUBLIC_BASE_URL: 'http://candidature.test',
     API_PORT: String(apiPort),
     LOG_LEVEL: 'warn',
+    TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+    TEMPORAL_PAYLOAD_ENCRYPTION: encryption,
   };
   const profiled = (name: string) => (options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, name)}`] : []);
   const worker = nodeService('worker', 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, 'worker.log'), (out) => out.includes('worker: polling'), profiled('worker'));
