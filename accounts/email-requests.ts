@@ -24,6 +24,8 @@ export type AccountEmailRequest =
   | { kind: 'emailChanged'; accountId: string; previousEmail: string }
   /** A sign-up with an address already taken: its owner is told. */
   | { kind: 'signupOnExistingEmail'; accountId: string }
+  /** "Supprimer mon compte": the link that confirms it (the password was checked by the API). */
+  | { kind: 'confirmErasure'; accountId: string }
   | LegacyAccountEmailRequest;
 
 /** As requested before requests named accounts by id: still in the histories of e-mails not yet delivered. */

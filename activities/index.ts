@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { issueAccountToken } from '../accounts/tokens.js';
 import { normalizeEmail, normalizeIdentifier } from '../accounts/accounts.js';
@@ -8,11 +9,16 @@ import type { AccountEmailRequest } from '../accounts/email-requests.js';
 import type { FileStore } from '../db/files.js';
 import { filesOf, missingItems } from '../domain/dossier.js';
 import type { DossierState } from '../domain/dossier-record.js';
+import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { createErasure } from './erasure.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey'>;
+  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey' | 'StaffRead'>;
   mailer: Pick<Mailer, 'send'>;
   files: Pick<FileStore, 'delete' | 'listDossierUploads' | 'deleteStrayChunks'>;
+  /** A client of the worker's namespace: erasure withdraws dossiers and deletes histories through it. */
+  temporal: Client;
   config: {
     publicBaseUrl: string;
     passwordResetTtlMs: number;
@@ -43,13 +49,16 @@ const STALE_STORE_ATTEMPT_MS = 20_000;
 export const frontEndPaths = {
   verifyEmail: '/verification-email',
   resetPassword: '/reinitialisation-mot-de-passe',
+  confirmErasure: '/mon-compte/suppression/confirmation',
+  logIn: '/connexion',
 } as const;
 
 /**
  * Activities run at least once, so each one is idempotent: stores are upserts
  * guarded by the dossier's revision, e-mails are recorded under their key.
  */
-export function createActivities({ models, mailer, files, config }: ActivityDependencies) {
+export function createActivities({ models, mailer, files, config, temporal }: ActivityDependencies) {
+  const erasure = createErasure({ models, files, temporal });
   const link = (path: string, token?: string) => {
     const url = new URL(path, config.publicBaseUrl);
     if (token) url.searchParams.set('token', token);
@@ -85,7 +94,8 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
     }
     await models.SentEmail.updateOne(
       { _id: key },
-      { $setOnInsert: { to, subject: rendered.subject, messageId, sentAt: new Date() } },
+      // Not the address: this row only proves the message left, so a retry does not send it again.
+      { $setOnInsert: { subject: rendered.subject, messageId, sentAt: new Date() } },
       { upsert: true },
     );
   }
@@ -126,6 +136,10 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
         return { to: account.email, template: { kind: 'passwordChanged', firstName: account.firstName } };
       case 'emailChanged':
         return { to: request.previousEmail, template: { kind: 'emailChanged', firstName: account.firstName, newEmail: account.email } };
+      case 'confirmErasure': {
+        const confirmation = await tokenLink({ accountId: account._id, purpose: 'eraseAccount', requestId, ttlMs: config.passwordResetTtlMs }, frontEndPaths.confirmErasure);
+        return { to: account.email, template: { kind: 'confirmErasure', firstName: account.firstName, ...confirmation } };
+      }
     }
   }
 
@@ -194,6 +208,31 @@ export function createActivities({ models, mailer, files, config }: ActivityDepe
       if (!email) return { sent: false };
       await deliver(key, email.to, email.template);
       return { sent: true };
+    },
+
+    /** "Supprimer mon compte", step 1: open dossiers withdrawn (one already ended or refused by its workflow is left to step 2). */
+    async withdrawOpenDossiers(accountId: string): Promise<{ withdrawn: number }> {
+      try {
+        return await erasure.withdrawOpenDossiers(accountId);
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) return { withdrawn: 0 };
+        throw error;
+      }
+    },
+
+    /** "Supprimer mon compte", step 2: everything erased, then a last e-mail (one try: the erasure matters, not the notice). */
+    async eraseAccount(accountId: string): Promise<{ dossiers: number; files: number; histories: number }> {
+      const account = await models.Account.findById(accountId, { email: 1, firstName: 1 }).lean();
+      const erased = await erasure.eraseAccount(accountId);
+      if (account) {
+        try {
+          await mailer.send({ to: account.email, idempotencyKey: `account-erased:${accountId}`, ...renderEmail({ kind: 'accountErased', firstName: account.firstName }, { publicBaseUrl: config.publicBaseUrl }) });
+        } catch (error) {
+          log.warn('account erased; its last e-mail could not be sent', { accountId, error: (error as Error).message });
+        }
+      }
+      log.info("account erased at its owner's request", { accountId, ...erased });
+      return erased;
     },
 
     /**

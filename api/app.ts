@@ -20,12 +20,13 @@ import { staffRoutes } from './routes/staff.js';
 import { dossierRoutes } from './routes/dossiers.js';
 import { healthRoutes } from './routes/health.js';
 import { selectionRoutes } from './routes/selections.js';
+import { temporalCodecRoutes } from './routes/temporal-codec.js';
 import { webPages } from '../web/plugin.js';
 
 export interface AppDependencies {
   config: Pick<
     ApiConfig,
-    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL' | 'UPLOAD_MAX_MB'
+    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL' | 'UPLOAD_MAX_MB' | 'TEMPORAL_UI_ORIGINS'
   >;
   database: Database;
   temporal: Client;
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
         { name: 'staff', description: 'Service sélection' },
         { name: 'selections', description: 'Sélections ouvertes' },
         { name: 'dossiers', description: "Dossiers d'inscription" },
+        { name: 'operations', description: 'Exploitation : le codec du Temporal Web UI' },
       ],
     },
     transform: openApiTransform,
@@ -119,6 +121,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
       await api.register(staffRoutes);
       await api.register(selectionRoutes);
       await api.register(dossierRoutes);
+      await api.register(temporalCodecRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -75,7 +75,7 @@ export async function sessionOf(request: FastifyRequest): Promise<AuthContext | 
   return token ? ((await resolveSession(database.models, token, sessionPolicyOf(config))) as AuthContext | null) : null;
 }
 
-export const requireAccount = requireRole('candidate', 'office', 'admin');
+export const requireAccount = requireRole('candidate', 'office', 'admin', 'operator');
 export const requireCandidate = requireRole('candidate');
 export const requireStaff = requireRole('office', 'admin');
 

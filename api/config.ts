@@ -28,6 +28,15 @@ export const apiConfigSchema = z.object({
    * real client. Never "true": trusting every X-Forwarded-For lets any client
    * pick its own address.
    */
+  /**
+   * Where operators open the Temporal Web UI: its origins may call the codec
+   * endpoint (/api/temporal-codec) with their session cookie. Comma-separated.
+   */
+  TEMPORAL_UI_ORIGINS: z
+    .string()
+    .default('http://localhost:8233,http://127.0.0.1:8233')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url().transform((url) => new URL(url).origin))),
   TRUST_PROXY: z
     .string()
     .regex(/^(false|[0-9a-zA-Z.:/]+(,[0-9a-zA-Z.:/]+)*)$/, 'false, or comma-separated proxy addresses or ranges')

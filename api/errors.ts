@@ -35,9 +35,11 @@ export const errorCodes = {
   IDENTIFIER_TAKEN: 409,
   EMAIL_TAKEN: 409,
   SELECTION_EXISTS: 409,
+  ERASURE_REFUSED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
+  PAYLOAD_UNREADABLE: 422,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -114,6 +116,12 @@ export const errors = {
       'IDEMPOTENCY_KEY_REUSED',
       'Cette clé Idempotency-Key a déjà servi pour une autre demande : envoyez chaque nouvelle action avec une nouvelle clé.',
       [{ field: 'headers.idempotency-key', code: 'REUSED', message: 'clé déjà utilisée avec un autre contenu' }],
+    ),
+  erasureRefused: (dossiers: { title: string; status: string }[], officeEmails: string[]) =>
+    new AppError(
+      'ERASURE_REFUSED',
+      `Votre compte ne peut pas être supprimé pour l’instant : ${dossiers.map((d) => `votre dossier « ${d.title} » est ${d.status.toLowerCase()}`).join(', ')}. ` +
+        `L’école doit le conserver pour la sélection. Écrivez au service sélection${officeEmails.length ? ` (${[...new Set(officeEmails)].join(', ')})` : ''} : il traitera votre demande.`,
     ),
   invalidIdempotencyKey: () =>
     new AppError('VALIDATION_FAILED', "L'en-tête Idempotency-Key est invalide.", [

@@ -11,7 +11,7 @@ const createArgsSchema = z
     email: z.email(),
     'first-name': z.string().trim().min(1),
     'last-name': z.string().trim().min(1),
-    role: z.enum(['office', 'admin']),
+    role: z.enum(['office', 'admin', 'operator']),
     training: z.array(z.string().min(1)).default([]),
   })
   .refine((args) => args.role === 'admin' || args.training.length > 0, {
@@ -24,14 +24,14 @@ export class UsageError extends Error {
 }
 
 const usage = `usage:
-  staff create --identifier ID --email EMAIL --first-name NAME --last-name NAME --role office|admin [--training TRAINING_ID ...]
+  staff create --identifier ID --email EMAIL --first-name NAME --last-name NAME --role office|admin|operator [--training TRAINING_ID ...]
   staff list`;
 
 /** Runs one command; `print` receives the lines meant for the operator. */
 export async function runStaffCommand(argv: string[], models: Models, print: (line: string) => void): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'list') {
-    const staff = await models.Account.find({ role: { $in: ['office', 'admin'] } }).sort({ identifier: 1 }).lean();
+    const staff = await models.Account.find({ role: { $in: ['office', 'admin', 'operator'] } }).sort({ identifier: 1 }).lean();
     for (const account of staff) {
       print(`${account.identifier}\t${account.role}\t${account.email}\t${account.trainingIds.join(',') || '-'}`);
     }

@@ -1,5 +1,6 @@
 import { type Connection, type InferSchemaType, Schema } from 'mongoose';
 import { DEFAULT_REMINDER_OFFSETS_DAYS, DOSSIER_STATUSES } from '../domain/dossier-lifecycle.js';
+import { DEFAULT_RETENTION_MONTHS } from '../domain/retention.js';
 
 /**
  * MongoDB collections. Every schema must work on FerretDB v1 as well as on
@@ -46,6 +47,13 @@ const selectionSchema = new Schema(
     /** Days before closesAt when unfinished dossiers get a reminder. */
     reminderOffsetsDays: { type: [Number], default: () => [...DEFAULT_REMINDER_OFFSETS_DAYS] },
     /** "Documents téléchargeables": forms a candidate fills and uploads back, stored in GridFS. */
+    /** Months its dossiers are kept after it closes, per outcome; unset outcomes keep the defaults (domain/retention.ts). */
+    retentionMonths: { type: Schema.Types.Mixed, default: () => ({ ...DEFAULT_RETENTION_MONTHS }) },
+    /** What the retention purge erased of this selection, for its audit (latest last). */
+    purges: {
+      type: [new Schema({ at: Date, dossiers: Number, files: Number, byOutcome: Schema.Types.Mixed }, { _id: false })],
+      default: [],
+    },
     downloadableForms: {
       type: [new Schema({ id: String, title: String, fileId: String, filename: String }, { _id: false })],
       default: [],
@@ -91,13 +99,15 @@ dossierSchema.index({ 'candidate.id': 1 });
 /** One row per e-mail handed to the relay, so a retried activity never sends twice. */
 const sentEmailSchema = new Schema({
   _id: { type: String, required: true }, // idempotency key: workflow id + purpose
-  to: { type: String, required: true },
+  /** No longer written (rows are kept a week, without the address: domain/retention.ts); older rows may hold it. */
+  to: { type: String },
   subject: { type: String, required: true },
   messageId: { type: String, required: true },
   sentAt: { type: Date, required: true },
 });
 
-export const ACCOUNT_ROLES = ['candidate', 'office', 'admin'] as const;
+/** Operators run the system: they read dossiers' histories in the Temporal Web UI (through the codec), not the office's console. */
+export const ACCOUNT_ROLES = ['candidate', 'office', 'admin', 'operator'] as const;
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 
 /** Candidates and staff alike: one log-in for everyone, the role decides what they reach. */
@@ -116,6 +126,11 @@ const accountSchema = new Schema(
     passwordHash: { type: String, required: true },
     /** Raised with every password change: a session made under an older value is refused. */
     credentialsVersion: { type: Number, default: 0 },
+    /** The information notice shown at sign-up (its version), and when (accounts/privacy-notice.ts). */
+    privacyNotice: { type: new Schema({ version: String, acceptedAt: Date }, { _id: false }), default: undefined },
+    /** Inactive candidate accounts are warned, then removed (domain/retention.ts). */
+    lastLoginAt: { type: Date },
+    inactivityWarnedAt: { type: Date },
   },
   { timestamps: true },
 );
@@ -135,7 +150,7 @@ const sessionSchema = new Schema({
 });
 sessionSchema.index({ expiresAt: 1 });
 
-export const ACCOUNT_TOKEN_PURPOSES = ['verifyEmail', 'changeEmail', 'resetPassword'] as const;
+export const ACCOUNT_TOKEN_PURPOSES = ['verifyEmail', 'changeEmail', 'resetPassword', 'eraseAccount'] as const;
 export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
 
 /** A single-use link sent by e-mail; stored as a hash, removed when used. */
@@ -173,6 +188,16 @@ const idempotencyKeySchema = new Schema({
   expiresAt: { type: Date, required: true, index: true },
 });
 
+/** A read of a candidate's dossier or file by staff (api/staff-reads.ts): who, when, what. */
+const staffReadSchema = new Schema({
+  _id: { type: String, required: true },
+  dossierId: { type: String, required: true, index: true },
+  at: { type: Date, required: true },
+  kind: { type: String, required: true },
+  by: { type: new Schema({ id: String, name: String, role: String }, { _id: false }), required: true },
+  fileId: { type: String },
+});
+
 export type AccountRecord = InferSchemaType<typeof accountSchema>;
 /** A selection as stored (what `lean()` reads). */
 export type SelectionRecord = InferSchemaType<typeof selectionSchema> & { _id: string };
@@ -189,6 +214,7 @@ export function createModels(connection: Connection) {
     AccountToken: connection.model('AccountToken', accountTokenSchema, 'account_tokens'),
     RateSlot: connection.model('RateSlot', rateSlotSchema, 'rate_slots'),
     IdempotencyKey: connection.model('IdempotencyKey', idempotencyKeySchema, 'idempotency_keys'),
+    StaffRead: connection.model('StaffRead', staffReadSchema, 'staff_reads'),
   };
 }
 

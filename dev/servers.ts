@@ -97,6 +97,8 @@ export interface TemporalDevServerOptions {
   namespace?: string;
   /** Server dynamic config, e.g. a low continue-as-new threshold in a test. */
   dynamicConfig?: Record<string, string | number>;
+  /** The Web UI's codec server (our API's /api/temporal-codec), so operators read payloads decrypted. */
+  uiCodecEndpoint?: string;
 }
 
 /** `temporal server start-dev` with our search attributes registered, ready to take workflows. */
@@ -105,6 +107,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
   args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  if (options.uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const key of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);

@@ -119,6 +119,8 @@ async function main(): Promise<void> {
       binary,
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
+      // The UI asks our API to decrypt payloads, for a logged-in operator or admin only.
+      uiCodecEndpoint: `http://localhost:${config.API_PORT}${API_PREFIX}/temporal-codec`,
       dbFile: join(dataDir, 'temporal.sqlite'),
       logFile: join(logDir, 'temporal.log'),
     });
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
     API_PORT: String(config.API_PORT),
     LOG_LEVEL: config.LOG_LEVEL,
     TEMPORAL_PAYLOAD_KEYS: await localPayloadKeys(dataDir),
+    TEMPORAL_UI_ORIGINS: process.env.TEMPORAL_UI_ORIGINS ?? `http://localhost:${config.TEMPORAL_UI_PORT},http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
   };
   runChild('worker', 'worker/main.ts', env);
   runChild('api', 'api/server.ts', env);

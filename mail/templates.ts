@@ -21,7 +21,10 @@ export type EmailTemplate =
   | { kind: 'passwordResetDone'; firstName: string }
   | { kind: 'passwordChanged'; firstName: string }
   | { kind: 'emailChanged'; firstName: string; newEmail: string }
-  | { kind: 'signupOnExistingEmail'; identifier: string; resetLink: string };
+  | { kind: 'signupOnExistingEmail'; identifier: string; resetLink: string }
+  | { kind: 'confirmErasure'; firstName: string; link: string; validUntil: string }
+  | { kind: 'accountErased'; firstName: string }
+  | { kind: 'inactiveAccountWarning'; firstName: string; identifier: string; removalOn: string; loginLink: string };
 
 export interface RenderedEmail {
   subject: string;
@@ -250,6 +253,41 @@ export function renderEmail(template: EmailTemplate, context: RenderContext): Re
           `Votre identifiant est « ${template.identifier} ». Si c'était vous et que vous avez oublié votre mot de passe, vous pouvez le réinitialiser : ${template.resetLink}`,
           '',
           "Sinon, ignorez ce message.",
+        ),
+      };
+    case 'confirmErasure':
+      return {
+        subject: 'Confirmez la suppression de votre compte',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          'Vous avez demandé la suppression de votre compte. Elle effacera votre compte, vos dossiers d’inscription et toutes les pièces déposées ; vos dossiers en cours seront d’abord retirés. Elle est définitive.',
+          '',
+          `Pour la confirmer, ouvrez ce lien avant le ${formatParisDateTime(template.validUntil)} : ${template.link}`,
+          '',
+          'Pensez à télécharger vos données avant (« Mon compte » → « Télécharger mes données »).',
+          '',
+          "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message et changez votre mot de passe.",
+        ),
+      };
+    case 'accountErased':
+      return {
+        subject: 'Votre compte a été supprimé',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          'Comme vous l’avez demandé, votre compte, vos dossiers d’inscription et vos pièces ont été effacés. Ce message est le dernier que vous recevrez de notre part.',
+        ),
+      };
+    case 'inactiveAccountWarning':
+      return {
+        subject: 'Votre compte sera supprimé faute d’utilisation',
+        text: lines(
+          `Bonjour ${template.firstName},`,
+          '',
+          `Votre compte « ${template.identifier} » n’a servi à aucun dossier et personne ne s’y est connecté depuis longtemps. Pour ne pas garder vos données sans raison, nous le supprimerons le ${formatParisDateTime(template.removalOn)}.`,
+          '',
+          `Pour le garder, il suffit de vous connecter avant cette date : ${template.loginLink}`,
         ),
       };
   }

@@ -16,6 +16,9 @@ const database = await connectDatabase(config.MONGODB_URI);
 const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const dataConverter = configuredDataConverter(config);
+// The activities' client (erasure withdraws dossiers and deletes histories) and the Schedule's.
+const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
 const worker = await createDossierWorker({
   connection,
@@ -32,15 +35,14 @@ const worker = await createDossierWorker({
       passwordResetTtlMs: config.PASSWORD_RESET_TTL_MINUTES * 60_000,
       emailVerificationTtlMs: config.EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
     },
+    temporal: client,
   }),
 });
 
-const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-await ensurePurgeSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), {
+await ensurePurgeSchedule(client, {
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   everyMinutes: config.PURGE_INTERVAL_MINUTES,
 });
-await clientConnection.close();
 
 // The SDK shuts the worker down on SIGINT/SIGTERM, letting running activities finish.
 console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS}`);
@@ -48,6 +50,7 @@ try {
   await worker.run();
 } finally {
   await connection.close();
+  await clientConnection.close();
   mailer.close();
   await database.close();
 }

@@ -1,3 +1,3 @@
 // Entry point of the workflow bundle: every workflow the worker runs.
-export { accountEmailWorkflow, purgeExpiredRecordsWorkflow } from './accounts/workflow.js';
+export { accountEmailWorkflow, accountErasureWorkflow, purgeExpiredRecordsWorkflow } from './accounts/workflow.js';
 export { dossierWorkflow } from './dossier/workflow.js';

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authOf, clearSessionCookie, requireAccount, setSessionCookie } from '../auth.js';
+import { createFileStore } from '../../db/files.js';
+import { authOf, clearSessionCookie, requireAccount, requireCandidate, setSessionCookie } from '../auth.js';
+import { sendStream } from '../downloads.js';
 import {
   accountSchema,
   emailChangeBody,
   emailConfirmationBody,
+  erasureConfirmationBody,
+  erasureRequestBody,
   logInBody,
   messageSchema,
   passwordChangeBody,
@@ -12,13 +16,15 @@ import {
   passwordResetConfirmationBody,
   signUpBody,
 } from '../schemas/account.js';
-import { errorResponses, sessionSecurity } from '../schemas/common.js';
+import { errorResponses, fileResponse, sessionSecurity } from '../schemas/common.js';
+import { exportPersonalData } from '../services/data-export.js';
 import * as accounts from '../services/accounts.js';
 
 const secured = sessionSecurity;
 
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps = accounts.accountServiceDeps(app);
+  const files = createFileStore(app.deps.database.connection);
 
   app.post(
     '/auth/signup',
@@ -191,6 +197,65 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       await accounts.changeEmail(deps, authOf(request), request.body.currentPassword, request.body.newEmail);
       return reply.code(202).send({ message: accounts.ACCOUNT_MESSAGES.emailChangeRequested });
+    },
+  );
+
+  app.get(
+    '/me/data-export',
+    {
+      onRequest: requireCandidate,
+      schema: {
+        tags: ['accounts'],
+        summary: '« Télécharger mes données » : le compte, chaque dossier, ses pièces et son récapitulatif PDF, en une archive ZIP',
+        description:
+          '`mes-donnees.json` (the account, every dossier as stored with the office’s reviews and audit trail, the staff’s reads of each, the retention periods), ' +
+          'and per dossier a folder with `recapitulatif.pdf` and its files. Streamed.',
+        security: secured,
+        response: { 200: fileResponse('The archive.', ['application/zip']), ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { filename, zip } = await exportPersonalData(app.deps.database.models, files, authOf(request));
+      return sendStream(reply, 'application/zip', filename, zip);
+    },
+  );
+
+  app.post(
+    '/me/erasure',
+    {
+      onRequest: requireCandidate,
+      schema: {
+        tags: ['accounts'],
+        summary: '« Supprimer mon compte » : mot de passe, puis confirmation par le lien envoyé par e-mail',
+        description:
+          'Refused (409 `ERASURE_REFUSED`) while a dossier is under review or validated: the school keeps it for the selection, and the office handles the request. ' +
+          'Otherwise e-mails a link, valid one hour; opening it (`POST /me/erasure/confirm`) withdraws the open dossiers, then erases the account, its dossiers, ' +
+          'their files and their workflow histories. Staff accounts are removed by an administrator.',
+        security: secured,
+        body: erasureRequestBody,
+        response: { 202: messageSchema, ...errorResponses(400, 401, 403, 409, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await accounts.requestErasure(deps, authOf(request), request.body.currentPassword);
+      return reply.code(202).send({ message: accounts.ACCOUNT_MESSAGES.erasureRequested });
+    },
+  );
+
+  app.post(
+    '/me/erasure/confirm',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Confirmer la suppression du compte (lien reçu par e-mail)',
+        description: 'Works once. Ends every session at once; the erasure itself runs as a durable workflow and ends with an e-mail.',
+        body: erasureConfirmationBody,
+        response: { 202: messageSchema, ...errorResponses(400, 409, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await accounts.confirmErasure(deps, request.body.token, request.ip);
+      return clearSessionCookie(reply).code(202).send({ message: accounts.ACCOUNT_MESSAGES.erasureConfirmed });
     },
   );
 };

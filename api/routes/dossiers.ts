@@ -29,6 +29,7 @@ import { errorResponses, fileIdSchema, fileResponse, idSchema, sessionSecurity }
 import { civilStatusBody, declarationBody, diplomaBody, dossierParams, dossierSchema, experienceBody, situationBody } from '../schemas/dossier.js';
 import { viewDossier } from '../services/dossier-view.js';
 import { applyCandidateStep, assertEditable, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../services/dossiers.js';
+import { recordStaffReads } from '../staff-reads.js';
 import { receiveUpload } from '../uploads.js';
 
 const entryParams = dossierParams.extend({ entryId: entryIdSchema });
@@ -123,7 +124,11 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dossierSchema, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => viewDossier(scopedDossierOf(request), authOf(request).account.role === 'candidate' ? 'candidate' : 'staff'),
+    async (request) => {
+      const dossier = scopedDossierOf(request);
+      await recordStaffReads(database.models, request.auth, [dossier.dossierId], 'dossier');
+      return viewDossier(dossier, authOf(request).account.role === 'candidate' ? 'candidate' : 'staff');
+    },
   );
 
   app.put(
@@ -271,6 +276,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const file = filesOf(scopedDossierOf(request)).find((f) => f.fileId === request.params.fileId);
       if (!file) throw new AppError('FILE_NOT_FOUND', "Ce fichier n'existe pas dans ce dossier.");
+      await recordStaffReads(database.models, request.auth, [scopedDossierOf(request).dossierId], 'file', file.fileId);
       return sendDownload(reply, file, files.openDownload(file.fileId));
     },
   );

@@ -1,23 +1,23 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Readable } from 'node:stream';
-import { ZipFile } from 'yazl';
 import { z } from 'zod';
 import { createFileStore } from '../../db/files.js';
 import { candidateDeadlineSchema, decisionSchema, documentReviewInputSchema, selectionClosingDateSchema } from '../../domain/decisions.js';
 import { scopedDossierOf, scopedSelectionOf, staffScopeOf } from '../access.js';
 import { authOf, requireStaff } from '../auth.js';
-import { sendStream } from '../downloads.js';
+import { sendStream, zipStream } from '../downloads.js';
 import { updateIdOf } from '../idempotency.js';
+import { recordStaffReads, staffReadsOf } from '../staff-reads.js';
 import { errorResponses, fileResponse, sessionSecurity } from '../schemas/common.js';
 import { dossierParams, dossierSchema } from '../schemas/dossier.js';
 import { newSelectionSchema, selectionChangesSchema, selectionParams, selectionSchema } from '../schemas/selection.js';
-import { closingDateOutcomeSchema, dossierListQuerySchema, dossierListSchema } from '../schemas/staff.js';
+import { closingDateOutcomeSchema, dossierListQuerySchema, dossierListSchema, staffReadSchema } from '../schemas/staff.js';
 import { dossierServiceDeps } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
 import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
 
 const staffErrors = errorResponses(400, 401, 403, 404, 409, 503);
+
 const idempotent = { openapi: { idempotent: true } } as const;
 
 export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -125,7 +125,8 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { filename, csv } = await exportSelectionCsv(models, scopedSelectionOf(request));
+      const { filename, csv, dossierIds } = await exportSelectionCsv(models, scopedSelectionOf(request));
+      await recordStaffReads(models, request.auth, dossierIds, 'csvExport');
       return sendStream(reply, 'text/csv; charset=utf-8', filename, csv);
     },
   );
@@ -226,18 +227,24 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const dossier = scopedDossierOf(request);
-      const zip = new ZipFile();
-      const output = zip.outputStream as Readable;
-      for (const entry of zipEntries(dossier)) {
-        const source = files.openDownload(entry.fileId);
-        // A file missing from GridFS ends the download with an error instead of crashing the process.
-        source.on('error', (error) => output.destroy(error));
-        zip.addReadStream(source, entry.name, { compress: false });
-      }
-      zip.on('error', (error: Error) => output.destroy(error));
-      zip.end();
+      await recordStaffReads(models, request.auth, [dossier.dossierId], 'filesZip');
       const name = `dossier-${dossier.candidate.lastName}-${dossier.selectionId}.zip`.replace(/[^\w.-]+/g, '_');
-      return sendStream(reply, 'application/zip', name, output);
+      return sendStream(reply, 'application/zip', name, zipStream(files, zipEntries(dossier)));
     },
+  );
+
+  app.get(
+    '/staff/dossiers/:dossierId/reads',
+    {
+      onRequest: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: 'Qui a consulté ce dossier : chaque lecture par le service sélection (dossier, pièces, exports)',
+        security: sessionSecurity,
+        params: dossierParams,
+        response: { 200: z.object({ reads: z.array(staffReadSchema) }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ reads: await staffReadsOf(models, scopedDossierOf(request).dossierId) }),
   );
 };

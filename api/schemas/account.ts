@@ -42,3 +42,5 @@ export const passwordResetBody = z.object({ identifier: z.string().trim().min(1,
 export const passwordResetConfirmationBody = z.object({ token: tokenSchema, newPassword: passwordSchema });
 export const passwordChangeBody = z.object({ currentPassword: passwordSchema, newPassword: passwordSchema });
 export const emailChangeBody = z.object({ currentPassword: passwordSchema, newEmail: emailSchema });
+export const erasureRequestBody = z.object({ currentPassword: passwordSchema });
+export const erasureConfirmationBody = z.object({ token: tokenSchema });

@@ -1,5 +1,6 @@
 /** The office's lists and answers. Decisions, reviews and deadlines are the domain's schemas (domain/decisions.ts). */
 import { z } from 'zod';
+import { STAFF_READ_KINDS } from '../staff-reads.js';
 import { DOSSIER_STATUSES } from '../../domain/dossier-lifecycle.js';
 import { dossierSchema, dossierStatusSchema } from './dossier.js';
 
@@ -33,3 +34,15 @@ export const closingDateOutcomeSchema = z.object({
   dossiersUpdated: z.number().int(),
   dossiersFailed: z.number().int().describe('Not reached now (send the same date again); they check the selection before closing anyway.'),
 });
+
+/** A read of a dossier by staff (api/staff-reads.ts). */
+export const staffReadSchema = z
+  .object({
+    at: z.iso.datetime(),
+    kind: z.enum(STAFF_READ_KINDS),
+    label: z.string().describe('French, for people.'),
+    by: z.object({ id: z.string(), name: z.string(), role: z.string() }),
+    fileId: z.string().optional(),
+  })
+  .meta({ id: 'StaffRead' });
+export type StaffRead = z.infer<typeof staffReadSchema>;

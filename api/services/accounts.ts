@@ -9,8 +9,11 @@ import type { AccountRecord, Models } from '../../db/models.js';
 import { judgePassword } from '../../domain/password-policy.js';
 import { hashPassword, type PasswordCheck, passwordDecoyHash, verifyPassword } from '../../domain/password.js';
 import type { AccountEmailRequest } from '../../accounts/email-requests.js';
-import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
-import { accountEmailWorkflow } from '../../workflows/accounts/workflow.js';
+import { accountEmailWorkflowId, accountErasureWorkflowId } from '../../workflows/accounts/contract.js';
+import { accountEmailWorkflow, accountErasureWorkflow } from '../../workflows/accounts/workflow.js';
+import { ERASURE_BLOCKING_STATUSES } from '../../domain/retention.js';
+import { STATUS_LABELS, type DossierStatus } from '../../domain/dossier-lifecycle.js';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { AccountView } from '../schemas/account.js';
 import type { FastifyInstance } from 'fastify';
@@ -41,6 +44,8 @@ export const ACCOUNT_MESSAGES = {
   passwordReset: 'Votre mot de passe est modifié. Retournez à la page de connexion pour vous connecter.',
   passwordChanged: 'Votre mot de passe est modifié. Vos autres sessions ont été fermées.',
   emailChangeRequested: 'Un lien de confirmation a été envoyé à la nouvelle adresse. Elle remplacera l’ancienne une fois confirmée.',
+  erasureRequested: 'Un e-mail vient de vous être envoyé : ouvrez son lien dans l’heure pour confirmer la suppression de votre compte.',
+  erasureConfirmed: 'La suppression de votre compte est en cours : vos dossiers ouverts sont retirés, puis votre compte, vos dossiers et vos pièces sont effacés. Un dernier e-mail vous le confirmera.',
 } as const;
 
 /** The dependencies of the account services, from the app's own. */
@@ -251,4 +256,45 @@ export async function changeEmail(deps: AccountServiceDeps, auth: AuthContext, c
   await assertCurrentPassword(deps, auth, currentPassword);
   await limit(deps, deps.rateRules.verificationPerAccount, auth.account._id);
   await requestAccountEmail(deps, { kind: 'changeEmail', accountId: auth.account._id, newEmail: normalizeEmail(newEmail) });
+}
+
+/**
+ * Refuses to erase an account whose dossier is under review or validated:
+ * the school keeps that dossier for the selection; its office handles the request.
+ */
+async function assertErasable(deps: AccountServiceDeps, accountId: string): Promise<void> {
+  const kept = await deps.models.Dossier.find({ 'candidate.id': accountId, status: { $in: [...ERASURE_BLOCKING_STATUSES] } }).lean();
+  if (kept.length === 0) return;
+  const contacts = await deps.models.Selection.find({ _id: { $in: kept.map((dossier) => dossier.selectionId) } }, { officeContact: 1 }).lean();
+  throw errors.erasureRefused(
+    kept.map((dossier) => ({ title: (dossier.state as { selectionTitle?: string }).selectionTitle ?? dossier.selectionId, status: STATUS_LABELS[dossier.status as DossierStatus] })),
+    contacts.map((selection) => selection.officeContact.email),
+  );
+}
+
+/** "Supprimer mon compte": the password, then a link by e-mail confirms it (so a session left open is not enough). */
+export async function requestErasure(deps: AccountServiceDeps, auth: AuthContext, currentPassword: string): Promise<void> {
+  await assertCurrentPassword(deps, auth, currentPassword);
+  await assertErasable(deps, auth.account._id);
+  await limit(deps, deps.rateRules.verificationPerAccount, auth.account._id);
+  await requestAccountEmail(deps, { kind: 'confirmErasure', accountId: auth.account._id });
+}
+
+/** The e-mailed link: every session ends at once, and a durable workflow erases the rest. */
+export async function confirmErasure(deps: AccountServiceDeps, token: string, clientIp: string): Promise<void> {
+  await limit(deps, deps.rateRules.tokenPerClient, clientIp);
+  const pending = await findLiveAccountToken(deps.models, token, ['eraseAccount']);
+  if (!pending) throw errors.invalidToken();
+  // Checked again: a dossier may have been declared since the request; the link then stays usable.
+  await assertErasable(deps, pending.accountId);
+  if (!(await consumeAccountToken(deps.models, token, ['eraseAccount']))) throw errors.invalidToken();
+  await endAllSessions(deps.models, pending.accountId);
+  await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+    deps.temporal.workflow.start(accountErasureWorkflow, {
+      workflowId: accountErasureWorkflowId(pending.accountId),
+      taskQueue: deps.taskQueue,
+      args: [pending.accountId],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }),
+  );
 }

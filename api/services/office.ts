@@ -127,7 +127,7 @@ export function csvCell(value: string | number | undefined): string {
  * A selection's dossiers as CSV for French Excel: UTF-8 with BOM, ";" as
  * separator, CRLF line ends, one row per dossier, dates in Paris time.
  */
-export async function exportSelectionCsv(models: Pick<Models, 'Dossier'>, selection: SelectionDoc): Promise<{ filename: string; csv: string }> {
+export async function exportSelectionCsv(models: Pick<Models, 'Dossier'>, selection: SelectionDoc): Promise<{ filename: string; csv: string; dossierIds: string[] }> {
   const records = await models.Dossier.find({ selectionId: selection._id }).sort({ 'candidate.lastName': 1, _id: 1 }).lean();
   const rows = records.map((record) => {
     const state = record.state as DossierState;
@@ -152,7 +152,7 @@ export async function exportSelectionCsv(models: Pick<Models, 'Dossier'>, select
     ];
   });
   const lines = [CSV_COLUMNS, ...rows].map((row) => row.map(csvCell).join(';'));
-  return { filename: `dossiers-${selection._id}.csv`, csv: `\uFEFF${lines.join('\r\n')}\r\n` };
+  return { filename: `dossiers-${selection._id}.csv`, csv: `\uFEFF${lines.join('\r\n')}\r\n`, dossierIds: records.map((record) => record._id) };
 }
 
 /** Names inside the ZIP: the step and the file's own name, unique, with no path parts. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import yauzl from 'yauzl';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../accounts/accounts.js';
 import { createSession } from '../../accounts/sessions.js';
@@ -10,6 +9,7 @@ import { apiClient } from '../support/api-client.js';
 import { samplePdf, samplePng } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { candidateJourney } from '../support/journey.js';
+import { unzip } from '../support/zip.js';
 import { declareComplete, logIn, upload } from './support/candidate.js';
 import { checkEveryPage, screenshot, useSite } from './support/site.js';
 
@@ -45,20 +45,7 @@ async function submittedDossier() {
   return { dossierId, candidate };
 }
 
-async function readZip(bytes: Buffer): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
-      const names: string[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        names.push(entry.fileName);
-        zip.readEntry();
-      });
-      zip.on('end', () => resolve(names));
-      zip.readEntry();
-    });
-  });
-}
+const readZip = async (bytes: Buffer) => [...(await unzip(bytes)).keys()];
 
 beforeAll(async () => {
   selection = await createSelection(site.stack.database.models, { opensAt: hoursFromNow(-24), closesAt: hoursFromNow(24 * 21) });

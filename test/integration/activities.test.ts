@@ -1,26 +1,30 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { Database } from '../../db/connection.js';
 import { type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.js';
 import { createMailer, type Mailer } from '../../mail/transport.js';
 import type { DossierState } from '../../domain/dossier-record.js';
 import { createFileStore } from '../../db/files.js';
-import { connectTestDatabase, testActivityConfig } from '../support/stack.js';
+import { connectTestDatabase, testActivityConfig, testClient } from '../support/stack.js';
 
 describe('activities on the real database and SMTP server', () => {
   let database: Database;
   let catcher: MailCatcher;
   let mailer: Mailer;
   let activities: ReturnType<typeof createActivities>;
+  let temporalConnection: Connection;
 
   beforeAll(async () => {
     database = await connectTestDatabase();
     catcher = await startMailCatcher({ port: 0, rejectRecipient: (address) => address.startsWith('refused') });
     mailer = createMailer({ smtpUrl: catcher.url, from: 'ITSRA <selection@itsra.example>' });
-    activities = createActivities({ models: database.models, mailer, files: createFileStore(database.connection), config: testActivityConfig });
+    temporalConnection = await Connection.connect({ address: inject('temporalAddress') });
+    activities = createActivities({ models: database.models, mailer, files: createFileStore(database.connection), config: testActivityConfig, temporal: testClient(temporalConnection) });
   });
   afterAll(async () => {
+    await temporalConnection?.close();
     mailer?.close();
     await catcher?.close();
     await database?.close();

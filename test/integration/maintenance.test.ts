@@ -105,7 +105,7 @@ describe('expired records and e-mail outages', () => {
       namespace: 'default',
       taskQueue,
       dataConverter: testDataConverter,
-      activities: createActivities({ models: stack.database.models, mailer, files: createFileStore(stack.database.connection), config: testActivityConfig }),
+      activities: createActivities({ models: stack.database.models, mailer, files: createFileStore(stack.database.connection), config: testActivityConfig, temporal: stack.temporal }),
     });
     const running = worker.run();
     try {

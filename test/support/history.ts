@@ -1,7 +1,8 @@
 /**
  * A workflow's history as the Temporal server keeps it (raw bytes, what the
  * Web UI and `temporal workflow show` get) and as the codec opens it: to
- * search both for personal data, and to weigh it.
+ * search both for personal data, and to weigh it; `payloadsIn` finds every
+ * payload of a history (for the codec endpoint's tests).
  */
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -17,7 +18,7 @@ export interface HistoryFootprint {
   decoded: string;
 }
 
-function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
+export function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return found;
   const candidate = value as { metadata?: unknown; data?: unknown };
   if (candidate.metadata && typeof candidate.metadata === 'object' && 'encoding' in candidate.metadata) {

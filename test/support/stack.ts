@@ -119,7 +119,10 @@ export async function startTestWorker(options: {
   dataConverter?: DataConverter;
 }) {
   installTemporalRuntime('warn');
-  const connection = await NativeConnection.connect({ address: options.address ?? inject('temporalAddress') });
+  const address = options.address ?? inject('temporalAddress');
+  const connection = await NativeConnection.connect({ address });
+  // The activities' own client (erasure withdraws dossiers and deletes histories), as worker/main.ts gives them.
+  const clientConnection = await Connection.connect({ address });
   const worker = await createDossierWorker({
     connection,
     namespace: 'default',
@@ -130,6 +133,7 @@ export async function startTestWorker(options: {
       mailer: options.mailer,
       files: createFileStore(options.database.connection),
       config: { ...testActivityConfig, publicBaseUrl: options.publicBaseUrl ?? testActivityConfig.publicBaseUrl },
+      temporal: new Client({ connection: clientConnection, namespace: 'default', dataConverter: options.dataConverter ?? testDataConverter }),
     }),
   });
   const running = worker.run();
@@ -140,7 +144,7 @@ export async function startTestWorker(options: {
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      if (!closed) await connection.close();
+      if (!closed) await Promise.all([connection.close(), clientConnection.close()]);
       closed = true;
     },
   };

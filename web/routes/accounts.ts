@@ -26,7 +26,7 @@ const passwordRule = `Au moins ${PASSWORD_MIN_LENGTH} caractères. Une phrase de
 export async function accountPages(app: FastifyInstance): Promise<void> {
   const deps = accounts.accountServiceDeps(app);
   const candidate = { pageRoles: ['candidate'] as const };
-  const anyone = { pageRoles: ['candidate', 'office', 'admin'] as const };
+  const anyone = { pageRoles: ['candidate', 'office', 'admin', 'operator'] as const };
 
   /** Renders a form again with what was typed and why it was refused (or rethrows what is not the person's to fix). */
   const refused = (request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, error: unknown, fields: readonly string[]) => {
@@ -134,6 +134,16 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
     return render(request, reply, 'space', { title: 'Mon espace', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) });
   });
 
+  // Operators read dossiers in the Temporal Web UI: this page says how, and where.
+  app.get('/exploitation', { config: { pageRoles: ['operator', 'admin'] as const } }, async (request, reply) =>
+    render(request, reply, 'operations', {
+      title: 'Exploitation',
+      account: accounts.viewAccount(request.auth!.account),
+      temporalUi: app.deps.config.TEMPORAL_UI_ORIGINS[0],
+      codecEndpoint: `${app.deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/api/temporal-codec`,
+    }),
+  );
+
   app.get('/mon-compte', { config: anyone }, async (request, reply) =>
     render(request, reply, 'account', { title: 'Mon compte', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) }),
   );
@@ -170,8 +180,8 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
   });
 }
 
-/** Where each role starts: the candidate's space, or the office's console. */
-export const homeOf = (role: string) => (role === 'candidate' ? '/espace' : '/service');
+/** Where each role starts: the candidate's space, the operators' page, or the office's console. */
+export const homeOf = (role: string) => (role === 'candidate' ? '/espace' : role === 'operator' ? '/exploitation' : '/service');
 
 function tokenOf(query: unknown): string {
   const token = (query as { token?: unknown } | undefined)?.token;

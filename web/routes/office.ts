@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { scopedDossierOf, scopedSelectionOf, staffScopeOf } from '../../api/access.js';
 import { AppError } from '../../api/errors.js';
 import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
+import { recordStaffReads, staffReadsOf } from '../../api/staff-reads.js';
 import { API_PREFIX } from '../../api/prefix.js';
 import { dossierListQuerySchema } from '../../api/schemas/staff.js';
 import { newSelectionSchema, selectionChangesSchema } from '../../api/schemas/selection.js';
@@ -128,6 +129,8 @@ export async function officePages(app: FastifyInstance): Promise<void> {
       next: index >= 0 && index < siblings.length - 1 ? dossierPath(siblings[index + 1]!._id) : undefined,
       zip: `${API_PREFIX}/staff/dossiers/${encodeURIComponent(dossier.dossierId)}/files.zip`,
       deadlineLocal: parisLocal(effectiveDeadline(dossier)),
+      reads: await staffReadsOf(models, dossier.dossierId),
+      fileLabel: (fileId: string) => describeFile(dossier, fileId) ?? 'pièce supprimée depuis',
       idempotencyKey: randomUUID(),
       values: extra.values ?? {},
       problem: extra.problem,
@@ -135,12 +138,16 @@ export async function officePages(app: FastifyInstance): Promise<void> {
     };
   }
 
-  app.get('/service/dossiers/:dossierId', { config: staff }, async (request, reply) => render(request, reply, 'service-dossier', await dossierData(request, { flash: noticeOf(request.query) })));
+  app.get('/service/dossiers/:dossierId', { config: staff }, async (request, reply) => {
+    await recordStaffReads(models, request.auth, [scopedDossierOf(request).dossierId], 'dossier');
+    return render(request, reply, 'service-dossier', await dossierData(request, { flash: noticeOf(request.query) }));
+  });
 
   // A document of the dossier, shown in the page: its bytes, never run (a sandbox, no script, no plugin).
   app.get('/service/dossiers/:dossierId/fichiers/:fileId', { config: staff }, async (request, reply) => {
     const file = filesOf(scopedDossierOf(request)).find((f) => f.fileId === (request.params as { fileId: string }).fileId);
     if (!file) return reply.callNotFound();
+    await recordStaffReads(models, request.auth, [scopedDossierOf(request).dossierId], 'file', file.fileId);
     return reply
       .type(file.contentType)
       .header('content-length', String(file.size))

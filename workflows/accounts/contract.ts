@@ -7,3 +7,8 @@ export function accountEmailWorkflowId(requestId: string): string {
 }
 
 export const PURGE_SCHEDULE_ID = 'purge-expired-records';
+
+/** One erasure per account: asking twice finds the one already running. */
+export function accountErasureWorkflowId(accountId: string): string {
+  return `account-erasure:${accountId}`;
+}

@@ -24,3 +24,19 @@ export async function accountEmailWorkflow(request: AccountEmailRequest): Promis
 export async function purgeExpiredRecordsWorkflow(): ReturnType<Activities['purgeExpiredRecords']> {
   return purgeExpiredRecords();
 }
+
+// Erasure waits out any outage (database, Temporal's visibility) and finishes: it never gives up halfway.
+const { withdrawOpenDossiers, eraseAccount } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
+
+/**
+ * "Supprimer mon compte", confirmed by the e-mailed link: the open dossiers
+ * are withdrawn first (the office sees them go as any withdrawal), then the
+ * account and everything it holds is erased, histories included.
+ */
+export async function accountErasureWorkflow(accountId: string): Promise<{ withdrawn: number; dossiers: number; files: number; histories: number }> {
+  const { withdrawn } = await withdrawOpenDossiers(accountId);
+  return { withdrawn, ...(await eraseAccount(accountId)) };
+}

@@ -1,6 +1,3 @@
-import { promisify } from 'node:util';
-import { buffer } from 'node:stream/consumers';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../../support/accounts.js';
 import mongoose from 'mongoose';
@@ -9,27 +6,7 @@ import { civilStatus, createSelection, hoursFromNow } from '../../support/fixtur
 import { eventually, startTestStack, type TestStack } from '../../support/stack.js';
 import { apiClient, dossierPath } from '../../support/api-client.js';
 import { candidateJourney } from '../../support/journey.js';
-
-/** Every entry of a ZIP, name → bytes. */
-async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await promisify<Buffer, yauzl.Options, yauzl.ZipFile>(yauzl.fromBuffer)(bytes, { lazyEntries: true });
-  const entries = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (error, stream) => {
-        if (error) return reject(error);
-        void buffer(stream).then((content) => {
-          entries.set(entry.fileName, content);
-          zip.readEntry();
-        }, reject);
-      });
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return entries;
-}
+import { unzip } from '../../support/zip.js';
 
 /** Parses the export back as French Excel would: BOM, ";" separator, quoted cells. */
 function parseCsv(text: string): string[][] {
