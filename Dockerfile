@@ -9,6 +9,7 @@ COPY api api
 COPY cli cli
 COPY activities activities
 COPY config config
+COPY content content
 COPY db db
 COPY demo demo
 COPY domain domain

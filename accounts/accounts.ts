@@ -29,6 +29,8 @@ export interface NewAccount {
   trainingIds?: string[];
   /** Staff accounts are created with an address the school vouches for. */
   emailVerified?: boolean;
+  /** The version of the information notice shown at sign-up (accounts/privacy-notice.ts). */
+  privacyNoticeVersion?: string;
 }
 
 /** Inserts an account; the unique indexes, not a prior lookup, decide conflicts (no race). */
@@ -45,6 +47,7 @@ export async function createAccount(models: Pick<Models, 'Account'>, input: NewA
       role: input.role,
       trainingIds: input.trainingIds ?? [],
       passwordHash: await hashPassword(input.password),
+      ...(input.privacyNoticeVersion ? { privacyNotice: { version: input.privacyNoticeVersion, acceptedAt: new Date() } } : {}),
     });
   } catch (error) {
     const duplicate = error as { code?: number; keyPattern?: Record<string, unknown> };

@@ -12,6 +12,7 @@ import type { DossierState } from '../domain/dossier-record.js';
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createErasure } from './erasure.js';
+import { createRetention, type RetentionOutcome } from './retention.js';
 
 export interface ActivityDependencies {
   models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey' | 'StaffRead'>;
@@ -73,6 +74,9 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
     const secret = await issueAccountToken(models, token);
     return { link: link(path, secret), validUntil: new Date(Date.now() + token.ttlMs).toISOString() };
   }
+
+  // `deliver` is a function declaration below (hoisted).
+  const retention = createRetention({ models, erasure, deliver, loginLink: link(frontEndPaths.logIn) });
 
   const alreadySent = async (key: string) => Boolean(await models.SentEmail.exists({ _id: key }));
 
@@ -241,7 +245,9 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
      * hour that no dossier refers to (a process that died between storing a
      * file and recording it, or an upload whose Update timed out and failed).
      */
-    async purgeExpiredRecords(): Promise<{ sessions: number; tokens: number; rateLimits: number; idempotencyKeys: number; orphanFiles: number; strayChunkUploads: number }> {
+    async purgeExpiredRecords(): Promise<
+      { sessions: number; tokens: number; rateLimits: number; idempotencyKeys: number; orphanFiles: number; strayChunkUploads: number } & Partial<RetentionOutcome>
+    > {
       const now = new Date();
       const uploads = await files.listDossierUploads(new Date(now.getTime() - ORPHAN_AFTER_MS));
       const referenced = new Map<string, Set<string>>();
@@ -263,7 +269,10 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
         models.IdempotencyKey.deleteMany({ expiresAt: { $lte: now } }),
       ]);
       const strayChunkUploads = await files.deleteStrayChunks(new Date(now.getTime() - ORPHAN_AFTER_MS));
+      // Retention (domain/retention.ts): ended dossiers past their period, idle accounts, old e-mail rows.
+      const retained = await retention.applyRetention(now);
       return {
+        ...retained,
         sessions: sessions.deletedCount,
         tokens: tokens.deletedCount,
         rateLimits: rateLimits.deletedCount,

@@ -5,6 +5,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { loadPrivacyNotice, type PrivacyNotice } from '../accounts/privacy-notice.js';
 import type { Database } from '../db/connection.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ApiConfig } from './config.js';
@@ -26,7 +27,7 @@ import { webPages } from '../web/plugin.js';
 export interface AppDependencies {
   config: Pick<
     ApiConfig,
-    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL' | 'UPLOAD_MAX_MB' | 'TEMPORAL_UI_ORIGINS'
+    'WORKFLOW_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE' | 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS' | 'COOKIE_SECURE' | 'PUBLIC_BASE_URL' | 'UPLOAD_MAX_MB' | 'TEMPORAL_UI_ORIGINS' | 'PRIVACY_NOTICE_FILE'
   >;
   database: Database;
   temporal: Client;
@@ -38,6 +39,8 @@ export interface AppDependencies {
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDependencies;
+    /** The information notice shown at sign-up, read and checked at start. */
+    privacyNotice: PrivacyNotice;
     routeTable: { method: string; url: string }[];
   }
 }
@@ -57,6 +60,7 @@ export async function buildApp(deps: AppDependencies, options: FastifyServerOpti
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
+  app.decorate('privacyNotice', loadPrivacyNotice(deps.config.PRIVACY_NOTICE_FILE));
   // Every route as registered (tests check the OpenAPI document leaves none out).
   const routeTable: { method: string; url: string }[] = [];
   app.decorate('routeTable', routeTable);

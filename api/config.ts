@@ -37,6 +37,8 @@ export const apiConfigSchema = z.object({
     .default('http://localhost:8233,http://127.0.0.1:8233')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .pipe(z.array(z.url().transform((url) => new URL(url).origin))),
+  /** The information notice shown at sign-up, written by the school (accounts/privacy-notice.ts); unset, the one in content/. */
+  PRIVACY_NOTICE_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^(false|[0-9a-zA-Z.:/]+(,[0-9a-zA-Z.:/]+)*)$/, 'false, or comma-separated proxy addresses or ranges')

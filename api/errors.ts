@@ -36,6 +36,7 @@ export const errorCodes = {
   EMAIL_TAKEN: 409,
   SELECTION_EXISTS: 409,
   ERASURE_REFUSED: 409,
+  PRIVACY_NOTICE_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
@@ -117,6 +118,10 @@ export const errors = {
       'Cette clé Idempotency-Key a déjà servi pour une autre demande : envoyez chaque nouvelle action avec une nouvelle clé.',
       [{ field: 'headers.idempotency-key', code: 'REUSED', message: 'clé déjà utilisée avec un autre contenu' }],
     ),
+  privacyNoticeChanged: () =>
+    new AppError('PRIVACY_NOTICE_CHANGED', 'La notice d’information sur vos données personnelles a changé depuis l’affichage de ce formulaire : relisez-la, puis validez à nouveau.', [
+      { field: 'body.privacyNoticeVersion', code: 'OUTDATED', message: 'notice modifiée depuis' },
+    ]),
   erasureRefused: (dossiers: { title: string; status: string }[], officeEmails: string[]) =>
     new AppError(
       'ERASURE_REFUSED',

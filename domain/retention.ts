@@ -42,11 +42,16 @@ export const RETENTION_LABELS: Readonly<Record<RetainedOutcome, string>> = {
 /** The selection's periods, its own where set, the defaults elsewhere. */
 export const retentionOf = (selection: { retentionMonths?: Partial<RetentionMonths> | null }): RetentionMonths => ({ ...DEFAULT_RETENTION_MONTHS, ...(selection.retentionMonths ?? {}) });
 
-const addMonths = (date: Date, months: number) => {
+/** Calendar months, the day kept or clamped to the month's last (31 March + 6 months is 30 September, not 1 October). */
+export function addMonths(date: Date, months: number): Date {
   const result = new Date(date);
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
   result.setUTCMonth(result.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
   return result;
-};
+}
 
 /** When an ended dossier is erased; null while it is not ended (a live dossier is never purged). */
 export function erasureDueAt(dossier: { status: DossierStatus; endedAt?: Date | null }, selection: { closesAt: Date; retentionMonths?: Partial<RetentionMonths> | null }): Date | null {

@@ -131,6 +131,7 @@ export const NOTICES = {
   'selection-creee': 'La sélection est créée. Ajoutez-y ses documents téléchargeables.',
   'selection-modifiee': 'La sélection est modifiée.',
   'document-ajoute': 'Le document téléchargeable est enregistré.',
+  'suppression-demandee': 'Un e-mail vient de vous être envoyé : ouvrez son lien dans l’heure pour confirmer la suppression de votre compte.',
 } as const;
 export type NoticeKey = keyof typeof NOTICES;
 

@@ -35,6 +35,10 @@ export const LABELS = {
   newPassword: 'Nouveau mot de passe',
   confirmation: 'Confirmation du mot de passe',
   newEmail: 'Nouvelle adresse e-mail',
+  'retentionMonths.VALIDATED': 'Conservation : dossier validé',
+  'retentionMonths.REJECTED': 'Conservation : dossier non retenu',
+  'retentionMonths.WITHDRAWN': 'Conservation : dossier retiré',
+  'retentionMonths.EXPIRED': 'Conservation : dossier clos incomplet',
 } as const satisfies Record<string, string>;
 
 /** The audit trail's actions, for people (the office's dossier page). */

@@ -7,6 +7,7 @@ import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { formatParisDateTime, parisDate } from '../domain/paris-time.js';
+import { describeRetention } from '../domain/retention.js';
 import type { Problem } from './forms.js';
 import { PASSWORD_MIN_LENGTH } from '../domain/password-policy.js';
 import { ACTION_LABELS, EMAIL_LABELS, LABELS } from './labels.js';
@@ -29,6 +30,8 @@ export const format = {
     const days = Math.round((Date.UTC(year, month - 1, day) - Date.UTC(today.year, today.month - 1, today.day)) / DAY_MS);
     return days <= 0 ? "plus que quelques heures (aujourd'hui)" : `plus que ${days} jour${days > 1 ? 's' : ''}`;
   },
+  /** A selection's retention periods as sentences: « dossier validé : 36 mois ». */
+  retention: describeRetention,
   size: (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} Mo` : `${Math.max(1, Math.round(bytes / 1024))} Ko`),
 };
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { privacyNoticeSchema } from '../../accounts/privacy-notice.js';
 import { createFileStore } from '../../db/files.js';
 import { authOf, clearSessionCookie, requireAccount, requireCandidate, setSessionCookie } from '../auth.js';
 import { sendStream } from '../downloads.js';
@@ -33,18 +34,29 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['accounts'],
         summary: "« S'inscrire à une formation » : créer un compte candidat",
         description:
-          'Creates a candidate account and e-mails a verification link. The answer does not say whether the e-mail was already used ' +
+          'Creates a candidate account and e-mails a verification link; the account records the version of the information notice (`privacyNotice`, in the answer too). The answer does not say whether the e-mail was already used ' +
           '(its owner is told by e-mail instead); a taken identifier is a 409. The candidate may log in and fill dossiers at once.',
         body: signUpBody,
-        response: { 202: messageSchema, ...errorResponses(400, 409, 429, 503) },
+        response: { 202: z.object({ message: z.string(), privacyNotice: privacyNoticeSchema }), ...errorResponses(400, 409, 429, 503) },
       },
     },
     async (request, reply) => {
       await accounts.signUp(deps, request.body, request.ip);
-      return reply.code(202).send({
-        message: accounts.ACCOUNT_MESSAGES.signedUp,
-      });
+      return reply.code(202).send({ message: accounts.ACCOUNT_MESSAGES.signedUp, privacyNotice: app.privacyNotice });
     },
+  );
+
+  app.get(
+    '/privacy-notice',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'La notice d’information sur les données personnelles (à montrer avant l’inscription)',
+        description: 'Purpose, legal basis, who reads the data, retention, rights, contacts. Send its `version` with the sign-up.',
+        response: { 200: privacyNoticeSchema },
+      },
+    },
+    async () => app.privacyNotice,
   );
 
   app.post(

@@ -31,7 +31,18 @@ export const messageSchema = z.object({ message: z.string() });
 export type AccountView = z.infer<typeof accountSchema>;
 
 // Requests: the API's routes and the pages' forms validate with these.
-export const signUpBody = z.object({ identifier: identifierSchema, email: emailSchema, password: passwordSchema, firstName: nameSchema('prénom'), lastName: nameSchema('nom') });
+export const signUpBody = z.object({
+  identifier: identifierSchema,
+  email: emailSchema,
+  password: passwordSchema,
+  firstName: nameSchema('prénom'),
+  lastName: nameSchema('nom'),
+  privacyNoticeVersion: z
+    .string()
+    .max(40)
+    .optional()
+    .describe('The version of the notice shown (GET /privacy-notice); another than the current one is a 409, so the person reads the new text first.'),
+});
 export const logInBody = z.object({
   login: z.string().trim().min(1, 'identifiant ou adresse e-mail obligatoire').max(254),
   password: passwordSchema,

@@ -1,6 +1,7 @@
 /** A selection as the API shows it, and as the office creates or edits it. */
 import { z } from 'zod';
 import { DOCUMENT_KINDS, documentRequirementsSchema, SITUATIONS } from '../../domain/dossier.js';
+import { retentionMonthsSchema } from '../../domain/retention.js';
 import { idSchema } from './common.js';
 
 const documentOfSituation = z.object({ kind: z.enum(DOCUMENT_KINDS), label: z.string() });
@@ -24,6 +25,7 @@ export const selectionSchema = z
     reminderOffsetsDays: z.array(z.number()),
     capacity: z.number().int().optional(),
     paymentTerms: z.string().describe('Sent to the candidate when the dossier is validated.'),
+    retentionMonths: retentionMonthsSchema,
     requiredDocuments: z.array(situationDocumentsSchema).describe('For each situation, the documents a candidate uploads.'),
     downloadableForms: z
       .array(z.object({ id: z.string(), title: z.string(), filename: z.string(), url: z.string() }))
@@ -42,6 +44,7 @@ export const selectionFieldsSchema = z.object({
   documentRequirements: documentRequirementsSchema.optional().describe('Documents per situation for this selection; other situations keep the default.'),
   reminderOffsetsDays: z.array(z.number().positive().max(60)).max(5).optional(),
   paymentTerms: z.string().trim().min(1).max(4000).optional(),
+  retentionMonths: retentionMonthsSchema.partial().optional().describe('Months its dossiers are kept after it closes, per outcome; outcomes left out keep the defaults.'),
   officeContact: officeContactSchema,
 });
 export const newSelectionSchema = selectionFieldsSchema.extend({ id: idSchema.describe('e.g. educateur-specialise-2028'), trainingId: idSchema, closesAt: dateTime });

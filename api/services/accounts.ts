@@ -16,6 +16,7 @@ import { STATUS_LABELS, type DossierStatus } from '../../domain/dossier-lifecycl
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import type { AccountView } from '../schemas/account.js';
+import type { PrivacyNotice } from '../../accounts/privacy-notice.js';
 import type { FastifyInstance } from 'fastify';
 import { type AuthContext, sessionPolicyOf } from '../auth.js';
 import { defaultRateRules } from '../rate-rules.js';
@@ -31,6 +32,8 @@ export interface AccountServiceDeps {
   temporalTimeoutMs: number;
   sessionPolicy: SessionPolicy;
   rateRules: RateRules;
+  /** The notice shown at sign-up; accounts record its version. */
+  privacyNotice: PrivacyNotice;
 }
 
 
@@ -58,6 +61,7 @@ export function accountServiceDeps(app: FastifyInstance): AccountServiceDeps {
     temporalTimeoutMs: config.WORKFLOW_UPDATE_TIMEOUT_MS,
     sessionPolicy: sessionPolicyOf(config),
     rateRules: { ...defaultRateRules, ...rateRules },
+    privacyNotice: app.privacyNotice,
   };
 }
 
@@ -133,6 +137,7 @@ export interface SignUpInput {
   password: string;
   firstName: string;
   lastName: string;
+  privacyNoticeVersion?: string | undefined;
 }
 
 /**
@@ -143,9 +148,12 @@ export interface SignUpInput {
 export async function signUp(deps: AccountServiceDeps, input: SignUpInput, clientIp: string): Promise<void> {
   await limit(deps, deps.rateRules.signupPerClient, clientIp);
   assertStrongPassword(input.password, personalWords(input), 'body.password');
+  const { version } = deps.privacyNotice;
+  if (input.privacyNoticeVersion !== undefined && input.privacyNoticeVersion !== version) throw errors.privacyNoticeChanged();
   const email = normalizeEmail(input.email);
   try {
-    const { id } = await createAccount(deps.models, { ...input, role: 'candidate' });
+    const { privacyNoticeVersion: _shown, ...person } = input;
+    const { id } = await createAccount(deps.models, { ...person, role: 'candidate', privacyNoticeVersion: version });
     await requestAccountEmail(deps, { kind: 'verifyEmail', accountId: id });
   } catch (error) {
     if (!(error instanceof AccountConflictError)) throw error;
@@ -171,6 +179,8 @@ export async function logIn(deps: AccountServiceDeps, login: string, password: s
     await deps.models.Account.updateOne({ _id: account._id }, { $set: { passwordHash: await hashPassword(password) } });
   }
   const session = await createSession(deps.models, account, deps.sessionPolicy);
+  // An inactive account's warning is answered by this log-in (domain/retention.ts).
+  await deps.models.Account.updateOne({ _id: account._id }, { $set: { lastLoginAt: new Date() }, $unset: { inactivityWarnedAt: 1 } });
   return { ...session, account: viewAccount(account) };
 }
 

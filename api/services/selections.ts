@@ -1,3 +1,4 @@
+import { type RetentionMonths, retentionOf } from '../../domain/retention.js';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Models } from '../../db/models.js';
 import { DOCUMENT_LABELS, type DocumentRequirements, requiredDocuments, SITUATIONS } from '../../domain/dossier.js';
@@ -51,6 +52,7 @@ async function summarize(models: SelectionModels, selections: SelectionDoc[], no
         requiredDocuments: documentsBySituation(selection.documentRequirements as DocumentRequirements | undefined),
         ...(selection.capacity ? { capacity: selection.capacity } : {}),
         paymentTerms: selection.paymentTerms ?? '',
+        retentionMonths: retentionOf(selection as { retentionMonths?: Partial<RetentionMonths> }),
         downloadableForms: downloadableFormsOf(selection),
       },
     ];

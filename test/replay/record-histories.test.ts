@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccount } from '../../accounts/accounts.js';
 import { exportHistory } from '../../dev/export-history.js';
-import { accountEmailWorkflowId } from '../../workflows/accounts/contract.js';
+import { accountEmailWorkflowId, accountErasureWorkflowId } from '../../workflows/accounts/contract.js';
 import { loggedIn } from '../support/accounts.js';
 import { samplePdf } from '../support/files.js';
 import { createSelection, hoursFromNow } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { apiClient, dossierPath } from '../support/api-client.js';
 import { candidateJourney } from '../support/journey.js';
-import { accountEmailWorkflow, purgeExpiredRecordsWorkflow } from '../../workflows/accounts/workflow.js';
+import { accountEmailWorkflow, accountErasureWorkflow, purgeExpiredRecordsWorkflow } from '../../workflows/accounts/workflow.js';
 
 /**
  * Records the histories that the replay test (replay.test.ts) holds the
@@ -80,4 +80,16 @@ it('records a dossier submitted, reviewed and rejected', async () => {
   expect((await staff.call('POST', `/api/staff/dossiers/${encodeURIComponent(dossierId)}/decision`, { decision: 'reject', reason: 'Dossier hors délai de validité.' })).body.status).toBe('REJECTED');
   await stack.temporal.workflow.getHandle(dossierId).result();
   await exportHistory(stack.temporal, dossierId, join(historiesDir, 'dossier-reviewed-rejected.history.bin'));
+});
+
+it('records an account erased at its owner\'s request, with an open dossier withdrawn first', async () => {
+  const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
+  const user = await loggedIn(stack);
+  const { call, upload } = apiClient(stack.app, { token: user.token });
+  const opened = await call('POST', `/api/selections/${selectionId}/dossiers`);
+  await upload(`${dossierPath(opened.body.dossierId)}/documents/cv`, samplePdf('cv'), 'cv.pdf');
+  const workflowId = accountErasureWorkflowId(user.accountId);
+  const erased = await stack.temporal.workflow.execute(accountErasureWorkflow, { workflowId, taskQueue: stack.taskQueue, args: [user.accountId] });
+  expect(erased).toMatchObject({ withdrawn: 1, dossiers: 1, files: 1 });
+  await exportHistory(stack.temporal, workflowId, join(historiesDir, 'account-erasure.history.bin'));
 });

@@ -9,6 +9,8 @@ import { clearSessionCookie, setSessionCookie } from '../../api/auth.js';
 import {
   emailChangeBody,
   emailConfirmationBody,
+  erasureConfirmationBody,
+  erasureRequestBody,
   logInBody,
   passwordChangeBody,
   passwordResetBody,
@@ -38,17 +40,18 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
 
   // « S'inscrire à une formation » → « Valider ma saisie »
   const signUpFields = ['identifier', 'email', 'password', 'firstName', 'lastName'] as const;
-  app.get('/inscription', async (request, reply) => render(request, reply, 'signup', { title: 'Créer mon compte', values: {}, passwordRule }));
+  const notice = app.privacyNotice;
+  app.get('/inscription', async (request, reply) => render(request, reply, 'signup', { title: 'Créer mon compte', values: {}, passwordRule, notice }));
   app.post('/inscription', async (request, reply) => {
     const values = formValues(request.body);
     try {
-      const input = parseForm(signUpBody, nested(values, signUpFields));
+      const input = parseForm(signUpBody, nested(values, [...signUpFields, 'privacyNoticeVersion']));
       await accounts.signUp(deps, input, request.ip);
       const session = await accounts.logIn(deps, input.identifier, input.password, request.ip);
       setSessionCookie(reply, session.token);
       return reply.code(303).redirect('/espace?message=compte-cree');
     } catch (error) {
-      return refused(request, reply, 'signup', { title: 'Créer mon compte', values: { ...values, password: '' }, passwordRule }, error, signUpFields);
+      return refused(request, reply, 'signup', { title: 'Créer mon compte', values: { ...values, password: '' }, passwordRule, notice }, error, signUpFields);
     }
   });
 
@@ -143,6 +146,36 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
       codecEndpoint: `${app.deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/api/temporal-codec`,
     }),
   );
+
+  // The information notice, for anyone: linked from every page's footer, the sign-up form and the selections.
+  app.get('/donnees-personnelles', async (request, reply) => render(request, reply, 'privacy-notice', { title: 'Vos données personnelles', notice }));
+
+  // « Supprimer mon compte »: the password here, then the e-mailed link's page confirms.
+  const erasurePage = (request: FastifyRequest) => ({ title: 'Supprimer mon compte', account: accounts.viewAccount(request.auth!.account), values: {} });
+  app.get('/mon-compte/suppression', { config: candidate }, async (request, reply) => render(request, reply, 'account-erasure', erasurePage(request)));
+  app.post('/mon-compte/suppression', { config: candidate }, async (request, reply) => {
+    const values = formValues(request.body);
+    try {
+      const input = parseForm(erasureRequestBody, nested(values, ['currentPassword']));
+      await accounts.requestErasure(deps, request.auth!, input.currentPassword);
+      return reply.code(303).redirect('/mon-compte?message=suppression-demandee');
+    } catch (error) {
+      return refused(request, reply, 'account-erasure', erasurePage(request), error, ['currentPassword']);
+    }
+  });
+  // One button confirms (a link scanner that only fetches the page erases nothing).
+  app.get(frontEndPaths.confirmErasure, async (request, reply) => render(request, reply, 'account-erasure-confirm', { title: 'Confirmer la suppression de mon compte', token: tokenOf(request.query) }));
+  app.post(frontEndPaths.confirmErasure, async (request, reply) => {
+    const values = formValues(request.body);
+    try {
+      const input = parseForm(erasureConfirmationBody, nested(values, ['token']));
+      await accounts.confirmErasure(deps, input.token, request.ip);
+      clearSessionCookie(reply);
+      return render(request, reply, 'done', { title: 'Suppression en cours', text: accounts.ACCOUNT_MESSAGES.erasureConfirmed, next: { href: '/', label: "Retour à l'accueil" } });
+    } catch (error) {
+      return refused(request, reply, 'account-erasure-confirm', { title: 'Confirmer la suppression de mon compte', token: values.token }, error, []);
+    }
+  });
 
   app.get('/mon-compte', { config: anyone }, async (request, reply) =>
     render(request, reply, 'account', { title: 'Mon compte', account: accounts.viewAccount(request.auth!.account), flash: noticeOf(request.query) }),

@@ -12,6 +12,7 @@ import { scopedDossierOf, scopedSelectionOf, staffScopeOf } from '../../api/acce
 import { AppError } from '../../api/errors.js';
 import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
 import { recordStaffReads, staffReadsOf } from '../../api/staff-reads.js';
+import { DEFAULT_RETENTION_MONTHS, describeRetention, RETAINED_OUTCOMES, RETENTION_LABELS, retentionOf } from '../../domain/retention.js';
 import { API_PREFIX } from '../../api/prefix.js';
 import { dossierListQuerySchema } from '../../api/schemas/staff.js';
 import { newSelectionSchema, selectionChangesSchema } from '../../api/schemas/selection.js';
@@ -96,6 +97,8 @@ export async function officePages(app: FastifyInstance): Promise<void> {
       statuses: DOSSIER_STATUSES.map((status) => ({ value: status, label: STATUS_LABELS[status] })),
       rows: list.items.map((dossier) => ({ dossier, status: STATUS_LABELS[dossier.status], href: dossierPath(dossier.dossierId), missing: dossier.progress.missing.length })),
       csv: `${API_PREFIX}/staff/selections/${encodeURIComponent(selection._id)}/dossiers.csv`,
+      retention: describeRetention(retentionOf(selection)),
+      purges: [...(selection.purges ?? [])].reverse(),
       flash: noticeOf(request.query),
       problem: query.success ? undefined : problemOf(new AppError('VALIDATION_FAILED', 'Les filtres sont invalides : la liste les ignore.', [])),
     });
@@ -297,11 +300,15 @@ export async function officePages(app: FastifyInstance): Promise<void> {
       ...(values.capacity ? { capacity: Number(values.capacity) } : {}),
       ...(values.paymentTerms?.trim() ? { paymentTerms: values.paymentTerms } : {}),
       reminderOffsetsDays: (values.reminderOffsetsDays ?? '').split(/[ ,;]+/).filter(Boolean).map(Number),
+      retentionMonths: Object.fromEntries(RETAINED_OUTCOMES.flatMap((outcome) => (values[`retentionMonths.${outcome}`]?.trim() ? [[outcome, Number(values[`retentionMonths.${outcome}`])]] : []))),
       documentRequirements,
       officeContact: { name: values['officeContact.name'], email: values['officeContact.email'], ...(values['officeContact.phone']?.trim() ? { phone: values['officeContact.phone'] } : {}) },
     };
   };
-  const selectionFields = ['id', 'trainingId', 'title', 'opensAt', 'closesAt', 'capacity', 'paymentTerms', 'reminderOffsetsDays', 'officeContact.name', 'officeContact.email', 'officeContact.phone'];
+  const selectionFields = [
+    ...['id', 'trainingId', 'title', 'opensAt', 'closesAt', 'capacity', 'paymentTerms', 'reminderOffsetsDays', 'officeContact.name', 'officeContact.email', 'officeContact.phone'],
+    ...RETAINED_OUTCOMES.map((outcome) => `retentionMonths.${outcome}`),
+  ];
   const trainingsOf = async (request: FastifyRequest) => {
     const scope = staffScopeOf(request.auth!.account);
     return (await models.Training.find(scope === 'all' ? {} : { _id: { $in: [...scope] } }).sort({ title: 1 }).lean()).map((t) => ({ value: t._id, label: t.title }));
@@ -316,10 +323,13 @@ export async function officePages(app: FastifyInstance): Promise<void> {
       ...data,
       trainings: await trainingsOf(request),
       situations: SITUATIONS,
+      retainedOutcomes: RETAINED_OUTCOMES.map((code) => ({ code, label: `${RETENTION_LABELS[code][0]!.toUpperCase()}${RETENTION_LABELS[code].slice(1)}` })),
       documentKinds: (['cv', 'identity', 'motivation', 'employerForm'] as const).map((kind) => ({ kind, label: DOCUMENT_LABELS[kind] })),
     });
 
-  app.get('/service/selections/nouvelle', { config: staff }, async (request, reply) => selectionForm(request, reply, { values: { reminderOffsetsDays: '7, 1' } }));
+  app.get('/service/selections/nouvelle', { config: staff }, async (request, reply) =>
+    selectionForm(request, reply, { values: { reminderOffsetsDays: '7, 1', ...Object.fromEntries(Object.entries(DEFAULT_RETENTION_MONTHS).map(([outcome, months]) => [`retentionMonths.${outcome}`, String(months)])) } }),
+  );
   app.post('/service/selections/nouvelle', { config: staff }, async (request, reply) => {
     const values = formValues(request.body);
     try {
@@ -339,6 +349,7 @@ export async function officePages(app: FastifyInstance): Promise<void> {
     capacity: selection.capacity ? String(selection.capacity) : '',
     paymentTerms: selection.paymentTerms ?? '',
     reminderOffsetsDays: (selection.reminderOffsetsDays ?? []).join(', '),
+    ...Object.fromEntries(Object.entries(retentionOf(selection)).map(([outcome, months]) => [`retentionMonths.${outcome}`, String(months)])),
     'officeContact.name': selection.officeContact.name,
     'officeContact.email': selection.officeContact.email,
     'officeContact.phone': selection.officeContact.phone ?? '',
