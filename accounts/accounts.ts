@@ -48,6 +48,8 @@ export async function createAccount(models: Pick<Models, 'Account'>, input: NewA
       trainingIds: input.trainingIds ?? [],
       passwordHash: await hashPassword(input.password),
       ...(input.privacyNoticeVersion ? { privacyNotice: { version: input.privacyNoticeVersion, acceptedAt: new Date() } } : {}),
+      // Idle accounts are counted from here until the first log-in (domain/retention.ts).
+      lastLoginAt: new Date(),
     });
   } catch (error) {
     const duplicate = error as { code?: number; keyPattern?: Record<string, unknown> };

@@ -5,10 +5,10 @@
  * it, the e-mails' idempotency rows and its workflow's history on the
  * Temporal server. Every step is idempotent: a retried activity finds less to do.
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { isGrpcServiceError } from '@temporalio/client';
 import type { FileStore } from '../db/files.js';
+import { escapeRegex } from '../db/regex.js';
 import type { Models } from '../db/models.js';
 import { filesOf } from '../domain/dossier.js';
 import { OPEN_STATUSES } from '../domain/dossier-lifecycle.js';
@@ -18,45 +18,59 @@ import { withdrawUpdate } from '../workflows/dossier/contract.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface ErasureDependencies {
-  models: Pick<Models, 'Dossier' | 'SentEmail' | 'StaffRead' | 'Account' | 'AccountToken' | 'Session'>;
+  models: Pick<Models, 'Dossier' | 'ErasedDossier' | 'SentEmail' | 'StaffRead' | 'Account' | 'AccountToken' | 'Session'>;
   files: Pick<FileStore, 'delete'>;
   /** To withdraw running dossiers and delete closed histories. */
   temporal: Client;
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const GRPC_NOT_FOUND = 5;
+const GRPC_FAILED_PRECONDITION = 9;
+const isGone = (error: unknown) => error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND);
 
-/** Deletes one workflow's history from the Temporal server (running, it is terminated first); gone already is done. */
-async function deleteHistory(temporal: Client, workflowId: string): Promise<boolean> {
+/** Deletes one run's history from the Temporal server (running, it is terminated first); gone already is done. */
+async function deleteRun(temporal: Client, workflowId: string, runId?: string): Promise<boolean> {
   try {
-    await temporal.workflowService.deleteWorkflowExecution({ namespace: temporal.options.namespace, workflowExecution: { workflowId } });
+    await temporal.workflowService.deleteWorkflowExecution({ namespace: temporal.options.namespace, workflowExecution: { workflowId, ...(runId ? { runId } : {}) } });
     return true;
   } catch (error) {
-    // NOT_FOUND (5): removed already, by an earlier attempt or by the namespace's retention.
-    if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === 5)) return false;
+    // Removed already, by an earlier attempt or by the namespace's retention.
+    if (isGone(error)) return false;
     throw error;
   }
 }
 
-/** Deletes every history a visibility query finds (an account's e-mails, a candidate's dossiers). */
-async function deleteHistories(temporal: Client, query: string, done: Set<string>): Promise<void> {
-  // Visibility lags the deletion a few seconds: what was deleted already is not asked again.
+/**
+ * Deletes every run a visibility query finds (a dossier's earlier runs, before
+ * continue-as-new, are runs of their own), and the current run of `workflowId`
+ * (which visibility may not show yet). Visibility lags a deletion a few seconds:
+ * runs deleted already (`done`, "workflowId/runId") are not asked again.
+ */
+async function deleteHistories(temporal: Client, query: string, done: Set<string>, workflowId?: string): Promise<void> {
+  if (workflowId && (await deleteRun(temporal, workflowId))) done.add(`${workflowId}/current`);
   for await (const execution of temporal.workflow.list({ query })) {
-    if (!done.has(execution.workflowId) && (await deleteHistory(temporal, execution.workflowId))) done.add(execution.workflowId);
+    const key = `${execution.workflowId}/${execution.runId}`;
+    if (!done.has(key) && (await deleteRun(temporal, execution.workflowId, execution.runId))) done.add(key);
   }
 }
 
+/** How many workflows the runs in `done` belong to. */
+const workflowsIn = (done: Set<string>) => new Set([...done].map((key) => key.slice(0, key.lastIndexOf('/')))).size;
+
 export function createErasure({ models, files, temporal }: ErasureDependencies) {
   /** Everything one dossier left behind. Returns how many files went. */
-  async function eraseDossier(dossierId: string): Promise<{ files: number }> {
+  async function eraseDossier(dossierId: string, done = new Set<string>()): Promise<{ files: number }> {
     const record = await models.Dossier.findById(dossierId).lean();
     const fileIds = record ? filesOf(record.state as DossierState).map((file) => file.fileId) : [];
-    // The history first: a workflow still running is terminated, so no late store brings the record back.
-    // A retry after a crash finds the history gone (done) and the record still there, and goes on.
-    await deleteHistory(temporal, dossierId);
+    // A store already in flight when its workflow is terminated must not bring the record back: storeDossier
+    // checks this tombstone when it finds no record (activities/index.ts). Kept a day (purgeExpiredRecords).
+    await models.ErasedDossier.updateOne({ _id: dossierId }, { $set: { erasedAt: new Date() } }, { upsert: true });
+    // The histories first (every run): a workflow still running is terminated. A retry after a crash finds
+    // them gone (done) and the record still there, and goes on.
+    await deleteHistories(temporal, `WorkflowId = '${dossierId}'`, done, dossierId);
     for (const fileId of fileIds) await files.delete(fileId);
     await models.StaffRead.deleteMany({ dossierId });
-    await models.SentEmail.deleteMany({ _id: { $regex: `^${escapeRegExp(dossierId)}:` } });
+    await models.SentEmail.deleteMany({ _id: { $regex: `^${escapeRegex(dossierId)}:` } });
     await models.Dossier.deleteOne({ _id: dossierId });
     return { files: fileIds.length };
   }
@@ -67,14 +81,26 @@ export function createErasure({ models, files, temporal }: ErasureDependencies) 
     /** "Supprimer mon compte", first step: the dossiers still open are withdrawn, as the candidate would. */
     async withdrawOpenDossiers(accountId: string): Promise<{ withdrawn: number }> {
       const open = await models.Dossier.find({ 'candidate.id': accountId, status: { $in: [...OPEN_STATUSES] } }, { _id: 1 }).lean();
+      let withdrawn = 0;
       for (const { _id } of open) {
-        // Same Update id on every attempt: a retried activity does not withdraw twice.
         const handle = temporal.workflow.getHandle(_id);
-        await handle.executeUpdate(withdrawUpdate, { updateId: `erasure-withdraw:${_id}` });
-        // Withdrawn, the workflow sends its e-mail and ends: erasing after that leaves nothing in flight.
-        await handle.result();
+        try {
+          // Same Update id on every attempt: a retried activity does not withdraw twice.
+          await handle.executeUpdate(withdrawUpdate, { updateId: `erasure-withdraw:${_id}` });
+          withdrawn += 1;
+          // Withdrawn, the workflow sends its e-mail and ends: erasing after that leaves nothing in flight.
+          await handle.result();
+        } catch (error) {
+          // Refused (it ended meanwhile), closed, failed or gone: nothing to withdraw; the erasure deletes it all the same.
+          const settled =
+            error instanceof WorkflowUpdateFailedError ||
+            error instanceof WorkflowFailedError ||
+            isGone(error) ||
+            (isGrpcServiceError(error) && error.code === GRPC_FAILED_PRECONDITION);
+          if (!settled) throw error;
+        }
       }
-      return { withdrawn: open.length };
+      return { withdrawn };
     },
 
     /** "Supprimer mon compte", last step: the account and all it holds. */
@@ -85,15 +111,15 @@ export function createErasure({ models, files, temporal }: ErasureDependencies) 
         throw ApplicationFailure.nonRetryable('a dossier is under review or validated: the account is kept', 'ErasureRefused');
       }
       let fileCount = 0;
-      for (const { _id } of dossiers) fileCount += (await eraseDossier(_id)).files;
+      const done = new Set<string>();
+      for (const { _id } of dossiers) fileCount += (await eraseDossier(_id, done)).files;
       // The dossiers' histories went with them; these queries find the rest (e-mails about the account, a dossier whose record was lost).
-      const histories = new Set(dossiers.map((dossier) => dossier._id));
-      await deleteHistories(temporal, `${SEARCH_ATTRIBUTES.candidate.name} = '${accountId}'`, histories);
-      await deleteHistories(temporal, `${SEARCH_ATTRIBUTES.account.name} = '${accountId}'`, histories);
+      await deleteHistories(temporal, `${SEARCH_ATTRIBUTES.candidate.name} = '${accountId}'`, done);
+      await deleteHistories(temporal, `${SEARCH_ATTRIBUTES.account.name} = '${accountId}'`, done);
       await models.Session.deleteMany({ accountId });
       await models.AccountToken.deleteMany({ accountId });
       await models.Account.deleteOne({ _id: accountId });
-      return { dossiers: dossiers.length, files: fileCount, histories: histories.size };
+      return { dossiers: dossiers.length, files: fileCount, histories: workflowsIn(done) };
     },
   };
 }

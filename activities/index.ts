@@ -10,12 +10,11 @@ import type { FileStore } from '../db/files.js';
 import { filesOf, missingItems } from '../domain/dossier.js';
 import type { DossierState } from '../domain/dossier-record.js';
 import type { Client } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createErasure } from './erasure.js';
 import { createRetention, type RetentionOutcome } from './retention.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey' | 'StaffRead'>;
+  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey' | 'StaffRead' | 'ErasedDossier'>;
   mailer: Pick<Mailer, 'send'>;
   files: Pick<FileStore, 'delete' | 'listDossierUploads' | 'deleteStrayChunks'>;
   /** A client of the worker's namespace: erasure withdraws dossiers and deletes histories through it. */
@@ -45,6 +44,11 @@ const ORPHAN_AFTER_MS = 24 * 60 * 60_000;
 
 /** A store attempt older than this may have been given up for a retry (its timeout is 30 s): it does not write. */
 const STALE_STORE_ATTEMPT_MS = 20_000;
+
+/** The link that confirms « Supprimer mon compte »: the pages and e-mails say « dans l'heure ». */
+const ERASURE_LINK_TTL_MS = 60 * 60_000;
+/** Tombstones of erased dossiers outlive any store attempt in flight (30 s each) by far. */
+const ERASED_DOSSIER_KEPT_MS = 24 * 60 * 60_000;
 
 /** Front-end pages the e-mailed links open; they post the token back to the API. */
 export const frontEndPaths = {
@@ -141,7 +145,7 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
       case 'emailChanged':
         return { to: request.previousEmail, template: { kind: 'emailChanged', firstName: account.firstName, newEmail: account.email } };
       case 'confirmErasure': {
-        const confirmation = await tokenLink({ accountId: account._id, purpose: 'eraseAccount', requestId, ttlMs: config.passwordResetTtlMs }, frontEndPaths.confirmErasure);
+        const confirmation = await tokenLink({ accountId: account._id, purpose: 'eraseAccount', requestId, ttlMs: ERASURE_LINK_TTL_MS }, frontEndPaths.confirmErasure);
         return { to: account.email, template: { kind: 'confirmErasure', firstName: account.firstName, ...confirmation } };
       }
     }
@@ -160,6 +164,8 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
       const startedAt = Date.now();
       const stored = await models.Dossier.findById(dossier.dossierId, { revision: 1 }).lean();
       if (stored && stored.revision > dossier.revision) return;
+      // No record: a new dossier, or one just erased whose workflow was terminated under this attempt.
+      if (!stored && (await models.ErasedDossier.exists({ _id: dossier.dossierId }))) return;
       if (Date.now() - startedAt > STALE_STORE_ATTEMPT_MS) throw new Error(`store of ${dossier.dossierId} revision ${dossier.revision}: attempt too old to write`);
       await models.Dossier.updateOne(
         { _id: dossier.dossierId },
@@ -215,14 +221,7 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
     },
 
     /** "Supprimer mon compte", step 1: open dossiers withdrawn (one already ended or refused by its workflow is left to step 2). */
-    async withdrawOpenDossiers(accountId: string): Promise<{ withdrawn: number }> {
-      try {
-        return await erasure.withdrawOpenDossiers(accountId);
-      } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) return { withdrawn: 0 };
-        throw error;
-      }
-    },
+    withdrawOpenDossiers: erasure.withdrawOpenDossiers,
 
     /** "Supprimer mon compte", step 2: everything erased, then a last e-mail (one try: the erasure matters, not the notice). */
     async eraseAccount(accountId: string): Promise<{ dossiers: number; files: number; histories: number }> {
@@ -232,7 +231,8 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
         try {
           await mailer.send({ to: account.email, idempotencyKey: `account-erased:${accountId}`, ...renderEmail({ kind: 'accountErased', firstName: account.firstName }, { publicBaseUrl: config.publicBaseUrl }) });
         } catch (error) {
-          log.warn('account erased; its last e-mail could not be sent', { accountId, error: (error as Error).message });
+          // Not the relay's message: it may quote the address.
+          log.warn('account erased; its last e-mail could not be sent', { accountId, smtpResponseCode: (error as { responseCode?: number }).responseCode });
         }
       }
       log.info("account erased at its owner's request", { accountId, ...erased });
@@ -262,6 +262,7 @@ export function createActivities({ models, mailer, files, config, temporal }: Ac
           orphanFiles += 1;
         }
       }
+      await models.ErasedDossier.deleteMany({ erasedAt: { $lte: new Date(now.getTime() - ERASED_DOSSIER_KEPT_MS) } });
       const [sessions, tokens, rateLimits, idempotencyKeys] = await Promise.all([
         models.Session.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { absoluteExpiresAt: { $lte: now } }] }),
         models.AccountToken.deleteMany({ expiresAt: { $lte: now } }),

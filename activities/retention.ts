@@ -22,6 +22,7 @@ import type { Erasure } from './erasure.js';
 
 /** Dossiers erased per run at most: a large backlog is worked through over several runs, each within its timeout. */
 const DOSSIERS_PER_RUN = 500;
+const ACCOUNTS_PER_RUN = 500;
 const DAY_MS = 24 * 3600_000;
 
 export interface RetentionDependencies {
@@ -45,7 +46,8 @@ export function createRetention({ models, erasure, deliver, loginLink }: Retenti
   /** Ended dossiers past their period: erased, and counted on their selection. */
   async function purgeDossiers(now: Date): Promise<{ dossiers: number; files: number }> {
     // The record's last write is the dossier's end (an ended workflow stores nothing more but its last e-mail's line).
-    const ended = await models.Dossier.find({ status: { $in: [...FINAL_STATUSES] } }, { _id: 1, selectionId: 1, status: 1, closesAt: 1, updatedAt: 1 }).lean();
+    // No period is shorter than a month: what ended since cannot be due.
+    const ended = await models.Dossier.find({ status: { $in: [...FINAL_STATUSES] }, updatedAt: { $lt: addMonths(now, -1) } }, { _id: 1, selectionId: 1, status: 1, closesAt: 1, updatedAt: 1 }).lean();
     const selections = new Map((await models.Selection.find({ _id: { $in: [...new Set(ended.map((d) => d.selectionId))] } }, { closesAt: 1, retentionMonths: 1 }).lean()).map((s) => [s._id, s]));
     const due = ended
       .filter((dossier) => {
@@ -80,24 +82,33 @@ export function createRetention({ models, erasure, deliver, loginLink }: Retenti
 
   /** Candidate accounts with no dossier and no log-in for long: warned, then removed after the grace period. */
   async function purgeIdleAccounts(now: Date): Promise<{ accountsWarned: number; accountsRemoved: number }> {
+    // Accounts from before this rule have no date: they are counted from the first run, not from their creation
+    // (someone who logged in last week must not be warned).
+    await models.Account.updateMany({ role: 'candidate', lastLoginAt: { $exists: false } }, { $set: { lastLoginAt: now } });
     const idleSince = addMonths(now, -ACCOUNT_INACTIVITY_MONTHS);
-    const idle = await models.Account.find(
-      { role: 'candidate', $or: [{ lastLoginAt: { $lt: idleSince } }, { lastLoginAt: { $exists: false }, createdAt: { $lt: idleSince } }] },
-      { _id: 1, email: 1, firstName: 1, identifier: 1, inactivityWarnedAt: 1 },
-    ).lean();
+    const idle = (await models.Account.find({ role: 'candidate', lastLoginAt: { $lt: idleSince } }, { _id: 1, email: 1, firstName: 1, identifier: 1, inactivityWarnedAt: 1 }).lean()).slice(
+      0,
+      ACCOUNTS_PER_RUN,
+    );
     let accountsWarned = 0;
     let accountsRemoved = 0;
     for (const account of idle) {
       if (await models.Dossier.exists({ 'candidate.id': account._id })) continue;
       if (!account.inactivityWarnedAt) {
         const removalOn = new Date(now.getTime() + ACCOUNT_REMOVAL_GRACE_DAYS * DAY_MS);
-        await deliver(`inactive-account:${account._id}:${now.toISOString().slice(0, 10)}`, account.email, {
-          kind: 'inactiveAccountWarning',
-          firstName: account.firstName,
-          identifier: account.identifier,
-          removalOn: removalOn.toISOString(),
-          loginLink,
-        });
+        try {
+          await deliver(`inactive-account:${account._id}:${now.toISOString().slice(0, 10)}`, account.email, {
+            kind: 'inactiveAccountWarning',
+            firstName: account.firstName,
+            identifier: account.identifier,
+            removalOn: removalOn.toISOString(),
+            loginLink,
+          });
+        } catch (error) {
+          // A mailbox that no longer exists (the relay refuses it) is no reason to keep the account, nor to stop the others.
+          if ((error as { type?: string }).type !== 'SmtpRejected') throw error;
+          log.warn('retention: idle account warning refused by the relay; removal follows the grace period', { accountId: account._id });
+        }
         await models.Account.updateOne({ _id: account._id }, { $set: { inactivityWarnedAt: now } });
         accountsWarned += 1;
       } else if (account.inactivityWarnedAt.getTime() + ACCOUNT_REMOVAL_GRACE_DAYS * DAY_MS <= now.getTime()) {
@@ -111,9 +122,10 @@ export function createRetention({ models, erasure, deliver, loginLink }: Retenti
 
   return {
     async applyRetention(now = new Date()): Promise<RetentionOutcome> {
+      // Independent parts, each run whatever the others did (a failing one fails the activity after).
+      const { deletedCount: sentEmails } = await models.SentEmail.deleteMany({ sentAt: { $lt: new Date(now.getTime() - SENT_EMAIL_KEPT_DAYS * DAY_MS) } });
       const dossiers = await purgeDossiers(now);
       const accounts = await purgeIdleAccounts(now);
-      const { deletedCount: sentEmails } = await models.SentEmail.deleteMany({ sentAt: { $lt: new Date(now.getTime() - SENT_EMAIL_KEPT_DAYS * DAY_MS) } });
       return { ...dossiers, ...accounts, sentEmails };
     },
   };

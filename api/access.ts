@@ -21,7 +21,8 @@ export type SelectionDoc = SelectionRecord;
 export type StaffScope = 'all' | readonly string[];
 
 export function staffScopeOf(account: AuthContext['account']): StaffScope {
-  return account.role === 'admin' ? 'all' : (account.trainingIds ?? []);
+  // Operators (and anyone else) reach no dossier through the API: they read the Temporal Web UI.
+  return account.role === 'admin' ? 'all' : account.role === 'office' ? (account.trainingIds ?? []) : [];
 }
 
 /** The scope rule itself: nothing else compares an account with a training. */

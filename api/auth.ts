@@ -63,7 +63,7 @@ export function requireRole(...roles: AccountRole[]) {
   return async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const auth = await sessionOf(request);
     if (!auth) throw errors.unauthenticated();
-    if (!roles.includes(auth.account.role as AccountRole)) throw errors.forbidden();
+    if (!roles.includes(auth.account.role as AccountRole)) throw errors.forbidden(roles.includes('operator') ? 'operations' : roles.includes('candidate') ? 'candidates' : 'office');
     request.auth = auth;
   };
 }
@@ -77,6 +77,8 @@ export async function sessionOf(request: FastifyRequest): Promise<AuthContext | 
 
 export const requireAccount = requireRole('candidate', 'office', 'admin', 'operator');
 export const requireCandidate = requireRole('candidate');
+/** A dossier's own pages and files: its candidate, or the office (operators read the Temporal Web UI instead). */
+export const requireDossierReader = requireRole('candidate', 'office', 'admin');
 export const requireStaff = requireRole('office', 'admin');
 
 /** The authenticated context set by a requireRole hook. */

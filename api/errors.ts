@@ -37,6 +37,7 @@ export const errorCodes = {
   SELECTION_EXISTS: 409,
   ERASURE_REFUSED: 409,
   PRIVACY_NOTICE_CHANGED: 409,
+  ACCOUNT_BEING_ERASED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
@@ -83,7 +84,15 @@ export const errors = {
         : 'Les inscriptions à cette sélection ne sont pas encore ouvertes.',
     ),
   unauthenticated: () => new AppError('UNAUTHENTICATED', 'Vous devez vous connecter pour accéder à cette page.'),
-  forbidden: () => new AppError('FORBIDDEN', "Vous n'avez pas accès à cette page : elle est réservée au service sélection."),
+  forbidden: (reservedTo: 'office' | 'candidates' | 'operations' = 'office') =>
+    new AppError(
+      'FORBIDDEN',
+      reservedTo === 'candidates'
+        ? "Vous n'avez pas accès à cette page : elle est réservée aux candidats."
+        : reservedTo === 'operations'
+          ? "Vous n'avez pas accès à cette page : elle est réservée à l'exploitation (comptes opérateur ou administrateur)."
+          : "Vous n'avez pas accès à cette page : elle est réservée au service sélection.",
+    ),
   invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 'Identifiant ou mot de passe incorrect.'),
   currentPasswordInvalid: () =>
     new AppError('CURRENT_PASSWORD_INVALID', 'Le mot de passe actuel est incorrect.', [{ field: 'body.currentPassword', code: 'INCORRECT', message: 'mot de passe incorrect' }]),
@@ -118,6 +127,7 @@ export const errors = {
       'Cette clé Idempotency-Key a déjà servi pour une autre demande : envoyez chaque nouvelle action avec une nouvelle clé.',
       [{ field: 'headers.idempotency-key', code: 'REUSED', message: 'clé déjà utilisée avec un autre contenu' }],
     ),
+  accountBeingErased: () => new AppError('ACCOUNT_BEING_ERASED', 'Ce compte est en cours de suppression, à la demande de son titulaire : il ne permet plus de se connecter.'),
   privacyNoticeChanged: () =>
     new AppError('PRIVACY_NOTICE_CHANGED', 'La notice d’information sur vos données personnelles a changé depuis l’affichage de ce formulaire : relisez-la, puis validez à nouveau.', [
       { field: 'body.privacyNoticeVersion', code: 'OUTDATED', message: 'notice modifiée depuis' },

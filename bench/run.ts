@@ -38,7 +38,7 @@ const RUNS = Number(process.env.RUNS ?? 3);
 const STORM_DOSSIERS = Number(process.env.STORM_DOSSIERS ?? 5000);
 const SPREAD_SECONDS = Number(process.env.STORM_SPREAD_SECONDS ?? 600);
 const PROFILE = process.env.BENCH_PROFILE === '1';
-const ALL = ['journeys', 'rush', 'storm', 'uploads', 'memory', 'pages'] as const;
+const ALL = ['journeys', 'rush', 'storm', 'uploads', 'memory', 'pages', 'codec'] as const;
 type Scenario = (typeof ALL)[number];
 const chosen = (process.env.BENCH_SCENARIOS ?? ALL.join(',')).split(',').map((name) => name.trim()) as Scenario[];
 const unknown = chosen.filter((name) => !ALL.includes(name));
@@ -69,7 +69,7 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 
 function commandOf(scenario: Scenario): string {
   const env = [`BENCH_SCENARIOS=${scenario}`, `RUNS=${RUNS}`, ...(PROFILE ? ['BENCH_PROFILE=1'] : [])];
-  if (scenario === 'journeys') env.push(`BENCH_JOURNEYS=${JOURNEYS}`);
+  if (scenario === 'journeys' || scenario === 'codec') env.push(`BENCH_JOURNEYS=${JOURNEYS}`);
   if (scenario === 'rush') env.push(`RUSH_SECONDS=${RUSH_SECONDS}`);
   if (scenario === 'storm') env.push(`STORM_DOSSIERS=${STORM_DOSSIERS}`, `STORM_SPREAD_SECONDS=${SPREAD_SECONDS}`);
   if (scenario === 'memory') env.push(`MEMORY_LEVELS=${MEMORY_LEVELS.join(',')}`);
@@ -102,6 +102,40 @@ async function journeysScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'me
     ],
     notes: [`Journeys: ${describeCpuPer(medianCpu(cpus), JOURNEYS, 'journey (12 requests, 3 e-mails)')}.`],
     raw: { ours, baseline, cpus },
+  };
+}
+
+/**
+ * What encrypting every payload costs (temporal/payload-codec.ts): the same
+ * journeys on two systems alike but for TEMPORAL_PAYLOAD_ENCRYPTION, started
+ * in turn, on and off alternated within each run.
+ */
+async function codecScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const measured: Record<'on' | 'off', { perSecond: number[]; cpu: Record<ProcessName, number>[] }> = { on: { perSecond: [], cpu: [] }, off: { perSecond: [], cpu: [] } };
+  for (let run = 0; run < RUNS; run += 1) {
+    for (const payloadEncryption of run % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      const system = await startSystem({ payloadEncryption });
+      try {
+        const result = await journeyThroughput(system, run);
+        measured[payloadEncryption].perSecond.push(result.perSecond);
+        measured[payloadEncryption].cpu.push(result.cpu);
+        log(`codec run ${run + 1}/${RUNS}, encryption ${payloadEncryption}: ${fmt(result.perSecond, 2)} journeys/s`);
+      } finally {
+        await system.close();
+      }
+    }
+  }
+  const on = median(measured.on.perSecond);
+  const off = median(measured.off.perSecond);
+  const cpuOn = medianCpu(measured.on.cpu);
+  const cpuOff = medianCpu(measured.off.cpu);
+  const perJourney = (cpu: Record<ProcessName, number>) => (1000 * sum(Object.values(cpu))) / JOURNEYS;
+  return {
+    rows: [
+      `| payload encryption: ${JOURNEYS} concurrent journeys with every payload encrypted (AES-256-GCM) | ${fmt(on, 2)} journeys/s (${runsOf(measured.on.perSecond, 2)}), ${fmt(perJourney(cpuOn))} ms CPU per journey | the same with TEMPORAL_PAYLOAD_ENCRYPTION=off: ${fmt(off, 2)} journeys/s (${runsOf(measured.off.perSecond, 2)}), ${fmt(perJourney(cpuOff))} ms CPU → **${fmt(100 * (on / off))} %** | reported | — |`,
+    ],
+    notes: [`Encryption on: ${describeCpuPer(cpuOn, JOURNEYS, 'journey')}.`, `Encryption off: ${describeCpuPer(cpuOff, JOURNEYS, 'journey')}.`],
+    raw: measured,
   };
 }
 
@@ -297,6 +331,7 @@ const scenarios: Record<Scenario, () => ReturnType<typeof rushScenario>> = {
   uploads: uploadsScenario,
   memory: memoryScenario,
   pages: pagesScenario,
+  codec: codecScenario,
 };
 
 async function loadResult(scenario: Scenario): Promise<ScenarioResult | undefined> {

@@ -14,7 +14,7 @@ const createArgsSchema = z
     role: z.enum(['office', 'admin', 'operator']),
     training: z.array(z.string().min(1)).default([]),
   })
-  .refine((args) => args.role === 'admin' || args.training.length > 0, {
+  .refine((args) => args.role !== 'office' || args.training.length > 0, {
     message: 'an office account needs at least one --training',
     path: ['training'],
   });

@@ -131,6 +131,8 @@ const accountSchema = new Schema(
     /** Inactive candidate accounts are warned, then removed (domain/retention.ts). */
     lastLoginAt: { type: Date },
     inactivityWarnedAt: { type: Date },
+    /** « Supprimer mon compte » confirmed: the erasure workflow runs; nobody logs in meanwhile. */
+    erasureConfirmedAt: { type: Date },
   },
   { timestamps: true },
 );
@@ -198,6 +200,12 @@ const staffReadSchema = new Schema({
   fileId: { type: String },
 });
 
+/** A dossier erased (retention, or its candidate's request): a store still in flight must not recreate it. Kept a day. */
+const erasedDossierSchema = new Schema({
+  _id: { type: String, required: true }, // the dossier id
+  erasedAt: { type: Date, required: true },
+});
+
 export type AccountRecord = InferSchemaType<typeof accountSchema>;
 /** A selection as stored (what `lean()` reads). */
 export type SelectionRecord = InferSchemaType<typeof selectionSchema> & { _id: string };
@@ -215,6 +223,7 @@ export function createModels(connection: Connection) {
     RateSlot: connection.model('RateSlot', rateSlotSchema, 'rate_slots'),
     IdempotencyKey: connection.model('IdempotencyKey', idempotencyKeySchema, 'idempotency_keys'),
     StaffRead: connection.model('StaffRead', staffReadSchema, 'staff_reads'),
+    ErasedDossier: connection.model('ErasedDossier', erasedDossierSchema, 'erased_dossiers'),
   };
 }
 

@@ -69,7 +69,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
           'Opens a session. `client: "browser"` (the default) sets the HttpOnly cookie and keeps the token out of the body, ' +
           'where page scripts could read it; `client: "api"` returns the token for an `Authorization: Bearer` header and sets no cookie.',
         body: logInBody,
-        response: { 200: z.object({ account: accountSchema, token: z.string().optional(), expiresAt: z.iso.datetime() }), ...errorResponses(400, 401, 429) },
+        response: { 200: z.object({ account: accountSchema, token: z.string().optional(), expiresAt: z.iso.datetime() }), ...errorResponses(400, 401, 409, 429) },
       },
     },
     async (request, reply) => {

@@ -20,7 +20,7 @@ import {
   withdrawUpdate,
 } from '../../workflows/dossier/contract.js';
 import { scopedDossierOf, scopedSelectionOf } from '../access.js';
-import { authOf, requireAccount, requireCandidate } from '../auth.js';
+import { authOf, requireCandidate, requireDossierReader } from '../auth.js';
 import { sendDownload } from '../downloads.js';
 import { AppError } from '../errors.js';
 import { claimIdempotencyKey, idempotencyKeyOf, updateIdOf } from '../idempotency.js';
@@ -114,7 +114,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/dossiers/:dossierId',
     {
-      onRequest: requireAccount,
+      onRequest: requireDossierReader,
       schema: {
         tags: ['dossiers'],
         summary: 'Un dossier, entier',
@@ -264,7 +264,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/dossiers/:dossierId/files/:fileId',
     {
-      onRequest: requireAccount,
+      onRequest: requireDossierReader,
       schema: {
         tags: ['dossiers'],
         summary: 'Télécharger un fichier du dossier (son candidat ou le service sélection)',

@@ -75,7 +75,7 @@ export const temporalCodecRoutes: FastifyPluginAsyncZod = async (app) => {
             'Operators and admins only; the UI must send the session cookie (its "Include cross-origin credentials" option).',
           security: sessionSecurity,
           body: wirePayloadsSchema,
-          response: { 200: wirePayloadsSchema, ...errorResponses(400, 401, 403, 413, 415, 422) },
+          response: { 200: wirePayloadsSchema, ...(direction === 'decode' ? errorResponses(400, 401, 403, 413, 415, 422) : errorResponses(400, 401, 403, 413, 415)) },
         },
       },
       async (request) => {
@@ -84,10 +84,12 @@ export const temporalCodecRoutes: FastifyPluginAsyncZod = async (app) => {
           if (direction === 'decode') for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
           else for (const codec of codecs) payloads = await codec.encode(payloads);
         } catch (error) {
-          request.log.warn({ err: error }, 'payloads could not be decoded');
+          request.log.warn({ err: error, direction }, 'payloads could not be processed by the codec');
           throw new AppError(
             'PAYLOAD_UNREADABLE',
-            "Ces données n'ont pas pu être déchiffrées : elles ont été scellées avec une clé que ce serveur ne connaît pas, ou elles ont été altérées.",
+            direction === 'decode'
+              ? "Ces données n'ont pas pu être déchiffrées : elles ont été scellées avec une clé que ce serveur ne connaît pas, ou elles ont été altérées."
+              : "Ces données n'ont pas pu être chiffrées.",
           );
         }
         // Who read what, and when: decoded histories hold personal data.

@@ -175,6 +175,8 @@ export async function logIn(deps: AccountServiceDeps, login: string, password: s
   const subject = account ? `account:${account._id}` : `typed:${typed}`;
   const check = await checkPasswordLimited(deps, subject, password, account?.passwordHash);
   if (!check.valid || !account) throw errors.invalidCredentials();
+  // Said only to whoever knows the password: the erasure the owner confirmed is under way.
+  if (account.erasureConfirmedAt) throw errors.accountBeingErased();
   if (check.needsRehash) {
     await deps.models.Account.updateOne({ _id: account._id }, { $set: { passwordHash: await hashPassword(password) } });
   }
@@ -297,8 +299,8 @@ export async function confirmErasure(deps: AccountServiceDeps, token: string, cl
   if (!pending) throw errors.invalidToken();
   // Checked again: a dossier may have been declared since the request; the link then stays usable.
   await assertErasable(deps, pending.accountId);
-  if (!(await consumeAccountToken(deps.models, token, ['eraseAccount']))) throw errors.invalidToken();
-  await endAllSessions(deps.models, pending.accountId);
+  // The workflow first (one per account: sent again, it finds the one running): if Temporal cannot take it,
+  // the answer is a 503 and the link still works.
   await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
     deps.temporal.workflow.start(accountErasureWorkflow, {
       workflowId: accountErasureWorkflowId(pending.accountId),
@@ -307,4 +309,8 @@ export async function confirmErasure(deps: AccountServiceDeps, token: string, cl
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     }),
   );
+  // From now on nobody logs in (no dossier can be declared under the erasure's feet), and every session ends.
+  await deps.models.Account.updateOne({ _id: pending.accountId }, { $set: { erasureConfirmedAt: new Date() } });
+  await consumeAccountToken(deps.models, token, ['eraseAccount']);
+  await endAllSessions(deps.models, pending.accountId);
 }

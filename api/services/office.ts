@@ -1,3 +1,4 @@
+import { escapeRegex } from '../../db/regex.js';
 import type { Models } from '../../db/models.js';
 import type { Decision, DocumentReviewInput } from '../../domain/decisions.js';
 import { DOCUMENT_LABELS, missingItems, SITUATIONS } from '../../domain/dossier.js';
@@ -22,10 +23,6 @@ import type { DossierAction } from '../../domain/dossier-lifecycle.js';
 /** The staff member as the audit trail names them. */
 export function actorOf(auth: AuthContext): Actor {
   return { type: 'staff', id: auth.account._id, name: `${auth.account.firstName} ${auth.account.lastName}` };
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A selection's dossiers for the office: filtered, searched, sorted, paginated, with counts per status. */

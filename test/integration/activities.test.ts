@@ -104,4 +104,14 @@ describe('activities on the real database and SMTP server', () => {
     expect(stored).toMatchObject({ status: 'EXPIRED', revision: 2, candidate: { email: 'lea@example.org' } });
     expect(await database.models.Dossier.countDocuments({ _id: 'dossier:me-2027:c-7' })).toBe(1);
   });
+
+  it('does not bring back an erased dossier when a store was still in flight as its workflow was terminated', async () => {
+    const erased = { ...dossier(3, 'WITHDRAWN'), dossierId: 'dossier:me-2027:c-8' };
+    await activities.storeDossier({ ...erased, revision: 2 });
+    // What eraseDossier leaves: the tombstone, and no record.
+    await database.models.ErasedDossier.create({ _id: erased.dossierId, erasedAt: new Date() });
+    await database.models.Dossier.deleteOne({ _id: erased.dossierId });
+    await activities.storeDossier(erased);
+    expect(await database.models.Dossier.exists({ _id: erased.dossierId })).toBeNull();
+  });
 });

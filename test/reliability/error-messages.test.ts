@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAccountToken } from '../../accounts/tokens.js';
 import { buildApp } from '../../api/app.js';
 import { loggedIn, STRONG_PASSWORD, type TestSession } from '../support/accounts.js';
 import { apiClient, type Answer, dossierPath } from '../support/api-client.js';
@@ -29,12 +30,16 @@ let limited: Awaited<ReturnType<typeof buildApp>>;
 let operations: Operation[];
 let candidate: TestSession;
 let office: TestSession;
+/** Reads the Temporal Web UI's payloads through the codec endpoint. */
+let operator: TestSession;
 /** Logged out by the walk of POST /api/auth/logout, so the others keep theirs. */
 let spare: TestSession;
 /** Asks for a new verification link (a verified account is not sent one, nor limited). */
 let unverified: TestSession;
 const ids = { selectionId: '', closedSelectionId: '', trainingId: '', draftId: '', submittedId: '', withdrawnId: '', diplomaId: '', experienceId: '', fileId: '' };
 let keyCount = 0;
+let erasureToken = '';
+let erasing: TestSession;
 
 const auth = (session: TestSession) => ({ authorization: `Bearer ${session.token}` });
 const json = (session?: TestSession) => ({ ...(session ? auth(session) : {}), 'content-type': 'application/json' });
@@ -53,6 +58,8 @@ function validBody(operation: Operation): object | undefined {
   if (path.endsWith('/deadline')) return { deadline: hoursFromNow(24 * 60).toISOString() };
   if (path.endsWith('/closing-date')) return { closesAt: hoursFromNow(24 * 90).toISOString() };
   if (method === 'PATCH') return { title: 'Sélection renommée' };
+  if (path === '/api/me/erasure') return { currentPassword: STRONG_PASSWORD };
+  if (isCodec(operation)) return { payloads: [] };
   return undefined;
 }
 
@@ -88,9 +95,11 @@ function urlOf(operation: Operation, overrides: Partial<Record<string, string>> 
 }
 
 const isStaff = (operation: Operation) => operation.path.startsWith('/api/staff/');
-const sessionFor = (operation: Operation) => (operation.path === '/api/auth/logout' ? spare : isStaff(operation) ? office : candidate);
+const isCodec = (operation: Operation) => operation.path.startsWith('/api/temporal-codec/');
+const sessionFor = (operation: Operation) => (operation.path === '/api/auth/logout' ? spare : isCodec(operation) ? operator : isStaff(operation) ? office : candidate);
 /** An account of the role the route does not take (any role may log out: no account then). */
-const wrongRoleFor = (operation: Operation) => (operation.path === '/api/auth/logout' ? undefined : isStaff(operation) ? candidate : office);
+const wrongRoleFor = (operation: Operation) => (operation.path === '/api/auth/logout' ? undefined : isStaff(operation) || isCodec(operation) ? candidate : office);
+const base64 = (text: string) => Buffer.from(text).toString('base64');
 const isUpload = (operation: Operation) => /\/(documents\/\{kind\}|document|proof|forms\/\{formId\})$/.test(operation.path);
 const uploadPayload = (bytes: Buffer, name: string) => multipartFile(bytes, name);
 
@@ -127,6 +136,8 @@ function attemptsFor(operation: Operation, status: number): Attempt[] {
     case 409:
       return conflicts(operation);
     case 413: {
+      // The codec takes a history's payloads at once: its limit is above the uploads'.
+      if (isCodec(operation)) return [{ method, url: urlOf(operation), headers: json(session), payload: JSON.stringify({ payloads: [{ data: 'A'.repeat(9 * 1024 * 1024) }] }) }];
       const large = uploadPayload(Buffer.concat([samplePdf('grand'), Buffer.alloc(1_200_000, 0x20)]), 'grand.pdf');
       return [{ method, url: urlOf(operation), headers: { ...auth(session), ...large.headers }, payload: large.payload }];
     }
@@ -137,6 +148,10 @@ function attemptsFor(operation: Operation, status: number): Attempt[] {
       }
       return [{ method, url: urlOf(operation), headers: { ...auth(session), 'content-type': 'application/xml' }, payload: '<dossier/>' }];
     case 422: {
+      // A payload sealed under our encoding that does not open (cut short).
+      if (isCodec(operation)) {
+        return [{ method, url: urlOf(operation), headers: json(session), payload: { payloads: [{ metadata: { encoding: base64('binary/encrypted'), 'encryption-key-id': base64('test-key-1') }, data: base64('trop court') }] } }];
+      }
       const key = `reuse-${(keyCount += 1)}`;
       if (isUpload(operation)) {
         const first = uploadPayload(samplePdf('premier'), 'premier.pdf');
@@ -173,6 +188,11 @@ function conflicts(operation: Operation): Attempt[] {
   if (path === '/api/staff/selections' && method === 'POST') {
     return [{ method, url: path, headers: json(office), payload: { id: ids.selectionId, trainingId: ids.trainingId, title: 'Doublon', opensAt: hoursFromNow(1).toISOString(), closesAt: hoursFromNow(48).toISOString(), officeContact: { name: 'Service', email: 'service@itsra.example' } } }];
   }
+  // The candidate's dossier under review keeps the account.
+  if (path === '/api/me/erasure') return [{ method, url: path, headers: json(candidate), payload: { currentPassword: STRONG_PASSWORD } }];
+  if (path === '/api/me/erasure/confirm') return [{ method, url: path, headers: json(), payload: { token: erasureToken } }];
+  // An account whose erasure is under way.
+  if (path === '/api/auth/login') return [{ method, url: path, headers: json(), payload: { login: erasing.identifier, password: STRONG_PASSWORD } }];
   if (path === '/api/selections/{selectionId}/dossiers') return [{ method, url: urlOf(operation, { selectionId: ids.closedSelectionId }), headers: sessionOnly(candidate) }];
   if (path.endsWith('/deadline')) return [on(ids.withdrawnId)];
   if (isStaff(operation)) return [on(ids.draftId)];
@@ -223,6 +243,9 @@ beforeAll(async () => {
   candidate = await loggedIn(stack);
   await stack.database.models.Account.updateOne({ _id: candidate.accountId }, { $set: { emailVerifiedAt: new Date() } });
   office = await loggedIn(stack, { role: 'office', trainingIds: [selection.trainingId, closed.trainingId] });
+  operator = await loggedIn(stack, { role: 'operator' });
+  erasing = await loggedIn(stack);
+  await stack.database.models.Account.updateOne({ _id: erasing.accountId }, { $set: { erasureConfirmedAt: new Date() } });
   spare = await loggedIn(stack);
   unverified = await loggedIn(stack);
   const client = apiClient(stack.app, { token: candidate.token });
@@ -239,6 +262,8 @@ beforeAll(async () => {
   ids.submittedId = await candidateJourney(client, second.selectionId);
   ids.withdrawnId = (await client.call('POST', `/api/selections/${third.selectionId}/dossiers`)).body.dossierId;
   await client.call('POST', `${dossierPath(ids.withdrawnId)}/withdrawal`);
+  // The link « Supprimer mon compte » e-mails, for the candidate whose dossier is under review.
+  erasureToken = await issueAccountToken(stack.database.models, { accountId: candidate.accountId, purpose: 'eraseAccount', requestId: `walk-${Date.now()}`, ttlMs: 3_600_000 });
 }, 180_000);
 afterAll(async () => {
   await limited?.close();
@@ -299,6 +324,10 @@ function rateLimitedBody(path: string): object | undefined {
       return { currentPassword: 'mauvais mot de passe', newPassword: STRONG_PASSWORD };
     case '/api/me/email':
       return { currentPassword: 'mauvais mot de passe', newEmail: 'nouvelle@example.org' };
+    case '/api/me/erasure':
+      return { currentPassword: 'mauvais mot de passe' };
+    case '/api/me/erasure/confirm':
+      return { token: 'a'.repeat(43) };
     default:
       return undefined;
   }

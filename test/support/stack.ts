@@ -150,4 +150,22 @@ export async function startTestWorker(options: {
   };
 }
 
+/**
+ * A Temporal client without the codec, for a test file: what anyone reading
+ * the server directly (the Web UI, `temporal workflow show`) gets.
+ */
+export function useClientWithoutCodec(): { readonly client: Client } {
+  let client: Client | undefined;
+  beforeAll(async () => {
+    client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
+  });
+  afterAll(() => client?.connection.close());
+  return {
+    get client() {
+      if (!client) throw new Error('useClientWithoutCodec: read inside a test or hook, once started');
+      return client;
+    },
+  };
+}
+
 export { eventually } from './eventually.js';

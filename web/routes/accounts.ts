@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { frontEndPaths } from '../../activities/index.js';
 import { clearSessionCookie, setSessionCookie } from '../../api/auth.js';
+import { API_PREFIX } from '../../api/prefix.js';
 import {
   emailChangeBody,
   emailConfirmationBody,
@@ -143,7 +144,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
       title: 'Exploitation',
       account: accounts.viewAccount(request.auth!.account),
       temporalUi: app.deps.config.TEMPORAL_UI_ORIGINS[0],
-      codecEndpoint: `${app.deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/api/temporal-codec`,
+      codecEndpoint: `${app.deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}${API_PREFIX}/temporal-codec`,
     }),
   );
 

@@ -5,27 +5,21 @@
  * histories — after the password and an e-mailed link, and is refused while
  * a dossier is under review.
  */
-import { Client, Connection } from '@temporalio/client';
 import { PDFDocument } from 'pdf-lib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFileStore } from '../../../db/files.js';
 import { loggedIn, STRONG_PASSWORD } from '../../support/accounts.js';
 import { apiClient, dossierPath } from '../../support/api-client.js';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { candidateJourney } from '../../support/journey.js';
-import { eventually, useTestStack } from '../../support/stack.js';
+import { eventually, useTestStack, useClientWithoutCodec } from '../../support/stack.js';
 import { unzip } from '../../support/zip.js';
 
 const linkIn = (text: string) => new URL(/https?:\/\/\S+suppression\/confirmation\?token=\S+/.exec(text)![0]).searchParams.get('token')!;
 
 describe("the candidate's rights over their data", () => {
   const stack = useTestStack();
-  let plain: Client;
-  beforeAll(async () => {
-    plain = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
-  });
-  afterAll(() => plain?.connection.close());
-
+  const withoutCodec = useClientWithoutCodec();
   it('gives back the account, every dossier as stored, its files, its reads by staff and a readable PDF summary, in one ZIP', async () => {
     const { selectionId, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
     const candidate = await loggedIn(stack);
@@ -119,12 +113,12 @@ describe("the candidate's rights over their data", () => {
     // The histories are gone from the Temporal server: the dossiers' and the account e-mails'.
     // (The server deletes a closed workflow's history in the background: 20 to 40 s later, measured on the dev server.)
     await eventually(async () => {
-      for (const workflowId of [open, withdrawn]) await expect(plain.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+      for (const workflowId of [open, withdrawn]) await expect(withoutCodec.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
       return true;
     }, 120_000);
     await eventually(async () => {
       const left: string[] = [];
-      for await (const execution of plain.workflow.list({ query: `AccountId = '${candidate.accountId}' OR CandidateId = '${candidate.accountId}'` })) left.push(execution.workflowId);
+      for await (const execution of withoutCodec.client.workflow.list({ query: `AccountId = '${candidate.accountId}' OR CandidateId = '${candidate.accountId}'` })) left.push(execution.workflowId);
       expect(left).toEqual([]);
       return true;
     }, 120_000);

@@ -4,10 +4,9 @@
  * statuses, and a history holds each piece of personal data once at most (the
  * step that carried it), not a copy after every step.
  */
-import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { accountEmailWorkflowId } from '../../../workflows/accounts/contract.js';
 import { accountEmailWorkflow } from '../../../workflows/accounts/workflow.js';
 import { loggedIn } from '../../support/accounts.js';
@@ -16,7 +15,7 @@ import { createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { samplePdf } from '../../support/files.js';
 import { historyFootprint, occurrences } from '../../support/history.js';
 import { candidateJourney } from '../../support/journey.js';
-import { eventually, useTestStack } from '../../support/stack.js';
+import { eventually, useTestStack, useClientWithoutCodec } from '../../support/stack.js';
 
 /** The Temporal server's own storage: its SQLite file and write-ahead log, as bytes. */
 async function temporalStorage(): Promise<Buffer> {
@@ -28,12 +27,7 @@ async function temporalStorage(): Promise<Buffer> {
 describe('what the Temporal server keeps of a candidate', () => {
   const stack = useTestStack();
   // A client without the codec, as anyone reading the server directly (the Web UI, `temporal workflow show`) is.
-  let plain: Client;
-  beforeAll(async () => {
-    plain = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
-  });
-  afterAll(() => plain?.connection.close());
-
+  const withoutCodec = useClientWithoutCodec();
   let walked: { dossierId: string; personal: string[] };
 
   it("holds a fully walked dossier's personal data encrypted, each piece once, in a history a third of its former size", async () => {
@@ -58,6 +52,8 @@ describe('what the Temporal server keeps of a candidate', () => {
 
     const personal = ['Martin-987654', candidate.email, candidate.identifier, '1998-06-02', 'Vichy', '3 rue Blatin', '06 11 22 33 44'];
     const footprint = await historyFootprint(stack.temporal, dossierId);
+    // The figures of docs/DATA-PROTECTION.md, printed by each run.
+    console.info(`walked dossier: ${footprint.events} events, ${footprint.raw.length} bytes of history, ${footprint.decoded.length} bytes of decoded payloads`);
     for (const needle of personal) {
       // In clear: nowhere in what the server hands out.
       expect(occurrences(footprint.raw, needle), needle).toBe(0);
@@ -71,7 +67,7 @@ describe('what the Temporal server keeps of a candidate', () => {
     expect(footprint.decoded.length).toBeLessThan(73_791 / 6);
 
     // Visibility (what the Web UI lists and filters) holds the status and ids only.
-    const description = await plain.workflow.getHandle(dossierId).describe();
+    const description = await withoutCodec.client.workflow.getHandle(dossierId).describe();
     expect(JSON.stringify(description.raw.workflowExecutionInfo)).not.toMatch(new RegExp(personal.map((p) => p.replace(/[.+]/g, '\\$&')).join('|')));
     expect(description.searchAttributes).toMatchObject({ DossierStatus: ['VALIDATED'], SelectionId: [selectionId], CandidateId: [candidate.accountId] });
     walked = { dossierId, personal };
@@ -101,10 +97,10 @@ describe('what the Temporal server keeps of a candidate', () => {
     // The control: the same server, a payload written without the codec.
     const marker = `controle-en-clair-${randomUUID()}@example.org`;
     const control = accountEmailWorkflowId(randomUUID());
-    await plain.workflow.start(accountEmailWorkflow, { workflowId: control, taskQueue: stack.taskQueue, args: [{ kind: 'signupOnExistingEmail', email: marker }] });
+    await withoutCodec.client.workflow.start(accountEmailWorkflow, { workflowId: control, taskQueue: stack.taskQueue, args: [{ kind: 'signupOnExistingEmail', email: marker }] });
     // Its result comes back encrypted by the worker: read with the key.
     await stack.temporal.workflow.getHandle(control).result();
-    expect(occurrences((await historyFootprint(plain, control)).raw, marker)).toBeGreaterThan(0);
+    expect(occurrences((await historyFootprint(withoutCodec.client, control)).raw, marker)).toBeGreaterThan(0);
     await eventually(async () => occurrences(await temporalStorage(), marker) > 0);
 
     const storage = await temporalStorage();

@@ -79,8 +79,10 @@ describe('retention', () => {
     const back = { ...idle, identifier: `${idle.identifier}-b`, email: `b-${idle.email}` };
     const { id: idleId } = await createAccount(models, idle);
     const { id: backId } = await createAccount(models, back);
-    // Through the driver: mongoose keeps createdAt immutable.
-    await models.Account.collection.updateMany({ _id: { $in: [idleId, backId] } as never }, { $set: { createdAt: daysAgo(25 * 31) } });
+    await models.Account.updateMany({ _id: { $in: [idleId, backId] } }, { $set: { lastLoginAt: daysAgo(25 * 31) } });
+    // An account from before the rule (no date at all) is counted from the first run, not warned at once.
+    const { id: oldId } = await createAccount(models, { ...idle, identifier: `${idle.identifier}-o`, email: `o-${idle.email}` });
+    await models.Account.collection.updateOne({ _id: oldId as never }, { $unset: { lastLoginAt: 1 }, $set: { createdAt: daysAgo(40 * 31) } });
 
     expect(await purge()).toMatchObject({ accountsWarned: 2, accountsRemoved: 0 });
     const warning = await stack.catcher.waitFor((mail) => mail.to.includes(idle.email) && mail.subject.includes('supprimé'));
@@ -95,6 +97,9 @@ describe('retention', () => {
     expect(await purge()).toMatchObject({ accountsRemoved: 1 });
     expect(await models.Account.exists({ _id: idleId })).toBeNull();
     expect(await models.Account.exists({ _id: backId })).not.toBeNull();
+    const old = await models.Account.findById(oldId).lean();
+    expect(old?.inactivityWarnedAt).toBeUndefined();
+    expect(Math.abs(old!.lastLoginAt!.getTime() - Date.now())).toBeLessThan(120_000);
   });
 
   it('drops the e-mails’ idempotency rows after a week and a day, never storing the address', async () => {

@@ -3,39 +3,40 @@
  * logged in on the site reads a dossier's history decrypted; nobody else does.
  * The payloads come from a real history, fetched raw from the Temporal server.
  */
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../../support/accounts.js';
 import { apiClient, dossierPath } from '../../support/api-client.js';
 import { civilStatus, createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { payloadsIn } from '../../support/history.js';
-import { useTestStack } from '../../support/stack.js';
+import { useTestStack, useClientWithoutCodec } from '../../support/stack.js';
 
 const UI_ORIGIN = 'http://localhost:8233';
 const base64 = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('base64');
 
 describe('the codec endpoint of the Temporal Web UI', () => {
   const stack = useTestStack();
-  let plain: Client;
+  const withoutCodec = useClientWithoutCodec();
   let wire: { payloads: { metadata: Record<string, string>; data: string }[] };
   let operator: TestSession;
   let candidateToken: string;
+  let selectionId: string;
+  let trainingId: string;
+  let dossierId: string;
 
   beforeAll(async () => {
-    plain = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: 'default' });
-    const { selectionId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
+    ({ selectionId, trainingId } = await createSelection(stack.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) }));
     const candidate = await loggedIn(stack);
     candidateToken = candidate.token;
     const client = apiClient(stack.app, { token: candidate.token });
     const opened = await client.call('POST', `/api/selections/${selectionId}/dossiers`);
     expect(opened.status).toBe(201);
+    dossierId = opened.body.dossierId;
     expect((await client.call('PUT', `${dossierPath(opened.body.dossierId)}/civil-status`, civilStatus)).status).toBe(200);
     // What the UI holds: the history as the server gives it, every payload sealed.
-    const history = await plain.workflow.getHandle(opened.body.dossierId).fetchHistory();
+    const history = await withoutCodec.client.workflow.getHandle(opened.body.dossierId).fetchHistory();
     wire = { payloads: payloadsIn(history.events).map((payload) => ({ metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, base64(v)])), data: base64(payload.data) })) };
     operator = await loggedIn(stack, { role: 'operator' });
   });
-  afterAll(() => plain?.connection.close());
 
   const decode = (headers: Record<string, string>, body: unknown = wire) =>
     stack.app.inject({ method: 'POST', url: '/api/temporal-codec/decode', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, payload: body as object });
@@ -81,6 +82,15 @@ describe('the codec endpoint of the Temporal Web UI', () => {
     expect((await decode({ authorization: `Bearer ${candidateToken}` })).statusCode).toBe(403);
     const office = await loggedIn(stack, { role: 'office', trainingIds: ['any'] });
     expect((await decode(office.headers)).statusCode).toBe(403);
+  });
+
+  it("gives operators the histories, not the office's reads: no dossier nor file through the API, even with trainings", async () => {
+    await stack.database.models.Account.updateOne({ _id: operator.accountId }, { $set: { trainingIds: [trainingId] } });
+    const read = await stack.app.inject({ method: 'GET', url: dossierPath(dossierId), headers: operator.headers });
+    expect(read.statusCode).toBe(403);
+    expect(read.json().message).toMatch(/candidats|service sélection/);
+    expect((await stack.app.inject({ method: 'GET', url: `${dossierPath(dossierId)}/files/${'a'.repeat(24)}`, headers: operator.headers })).statusCode).toBe(403);
+    expect((await stack.app.inject({ method: 'GET', url: `/api/staff/selections/${selectionId}/dossiers`, headers: operator.headers })).statusCode).toBe(403);
   });
 
   it('seals what it is given so that it opens again, and says so in French when a payload does not open', async () => {
