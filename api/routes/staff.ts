@@ -10,11 +10,12 @@ import { recordStaffReads, staffReadsOf } from '../staff-reads.js';
 import { errorResponses, fileResponse, sessionSecurity } from '../schemas/common.js';
 import { dossierParams, dossierSchema } from '../schemas/dossier.js';
 import { newSelectionSchema, selectionChangesSchema, selectionParams, selectionSchema } from '../schemas/selection.js';
-import { closingDateOutcomeSchema, dossierListQuerySchema, dossierListSchema, staffReadSchema } from '../schemas/staff.js';
+import { batchJobIdSchema, closingDateOutcomeSchema, closingDateProgressSchema, dossierListQuerySchema, dossierListSchema, staffReadSchema } from '../schemas/staff.js';
 import { dossierServiceDeps } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
-import { extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
+import { closingDateProgress, extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
+import { AppError } from '../errors.js';
 
 const staffErrors = errorResponses(400, 401, 403, 404, 409, 503);
 
@@ -139,8 +140,9 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['staff'],
         summary: 'Repousser la date de clôture des inscriptions',
         description:
-          'Moves the closing date later; every dossier not ended yet (drafts, complete ones, those with changes requested) follows at once, ' +
-          'its reminders re-armed for the new date. The same date again re-sends it to any dossier a first try could not reach.',
+          'Moves the closing date later. Every dossier not ended yet (drafts, complete ones, those with changes requested) is told by a batch ' +
+          'operation of the engine (durable, visible in the Temporal Web UI), its reminders re-armed for the new date; follow it with the ' +
+          '`batchJobId`. A dossier the batch misses reads the selection\'s date before it closes. The same date again sends it once more.',
         security: sessionSecurity,
         params: selectionParams,
         body: selectionClosingDateSchema,
@@ -151,6 +153,25 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       const closesAt = new Date(request.body.closesAt);
       const outcome = await extendSelectionClosingDate({ models, temporal: app.deps.temporal, temporalTimeoutMs: deps.temporalTimeoutMs }, scopedSelectionOf(request), closesAt);
       return { closesAt: closesAt.toISOString(), ...outcome };
+    },
+  );
+
+  app.get(
+    '/staff/selections/:selectionId/closing-date/batches/:batchJobId',
+    {
+      onRequest: requireStaff,
+      schema: {
+        tags: ['staff'],
+        summary: 'Où en est l’envoi de la nouvelle date de clôture aux dossiers',
+        security: sessionSecurity,
+        params: selectionParams.extend({ batchJobId: batchJobIdSchema }),
+        response: { 200: closingDateProgressSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const progress = await closingDateProgress({ temporal: app.deps.temporal, temporalTimeoutMs: deps.temporalTimeoutMs }, scopedSelectionOf(request), request.params.batchJobId);
+      if (!progress) throw new AppError('NOT_FOUND', "Ce traitement n'existe pas pour cette sélection.");
+      return progress;
     },
   );
 

@@ -29,11 +29,24 @@ export const dossierListSchema = z
   .meta({ id: 'DossierList' });
 export type DossierList = z.infer<typeof dossierListSchema>;
 
-export const closingDateOutcomeSchema = z.object({
-  closesAt: z.string(),
-  dossiersUpdated: z.number().int(),
-  dossiersFailed: z.number().int().describe('Not reached now (send the same date again); they check the selection before closing anyway.'),
-});
+export const batchJobIdSchema = z.string().regex(/^closing-date:[A-Za-z0-9:_-]{1,128}:[0-9a-f-]{36}$/, 'identifiant de traitement invalide');
+
+export const closingDateOutcomeSchema = z
+  .object({
+    closesAt: z.string(),
+    dossiersToNotify: z.number().int().describe('Dossiers still running when the date moved: the batch tells each of them.'),
+    batchJobId: batchJobIdSchema.describe('The engine\'s batch operation telling them; its progress: GET …/closing-date/batches/{batchJobId}.'),
+  })
+  .meta({ id: 'ClosingDateOutcome' });
+
+export const closingDateProgressSchema = z
+  .object({
+    state: z.enum(['running', 'completed', 'failed']),
+    total: z.number().int().describe('Dossiers the batch found running.'),
+    done: z.number().int(),
+    failed: z.number().int().describe('Not reached (ended meanwhile, say); each still reads the selection\'s date before closing.'),
+  })
+  .meta({ id: 'ClosingDateProgress' });
 
 /** A read of a dossier by staff (api/staff-reads.ts). */
 export const staffReadSchema = z

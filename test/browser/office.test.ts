@@ -182,6 +182,8 @@ describe.each([
     await page.getByRole('heading', { name: 'Confirmez' }).waitFor();
     await page.getByRole('button', { name: 'Confirmer la nouvelle date de clôture' }).click();
     await page.getByText('La date de clôture est repoussée').waitFor();
+    // The page follows the engine telling the dossiers.
+    await page.getByRole('heading', { name: 'Envoi de la nouvelle date de clôture aux dossiers' }).waitFor();
     const moved = await site.stack.database.models.Selection.findById(selection.selectionId).lean();
     expect(moved!.closesAt.getTime()).toBeGreaterThan(current!.closesAt.getTime());
     await settle();

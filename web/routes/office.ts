@@ -8,23 +8,23 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { scopedDossierOf, scopedSelectionOf, staffScopeOf } from '../../api/access.js';
+import { type SelectionDoc, scopedDossierOf, scopedSelectionOf, staffScopeOf } from '../../api/access.js';
 import { AppError } from '../../api/errors.js';
 import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
 import { recordStaffReads, staffReadsOf } from '../../api/staff-reads.js';
 import { DEFAULT_RETENTION_MONTHS, describeRetention, RETAINED_OUTCOMES, RETENTION_LABELS, retentionOf } from '../../domain/retention.js';
 import { API_PREFIX } from '../../api/prefix.js';
-import { dossierListQuerySchema } from '../../api/schemas/staff.js';
+import { batchJobIdSchema, dossierListQuerySchema } from '../../api/schemas/staff.js';
 import { newSelectionSchema, selectionChangesSchema } from '../../api/schemas/selection.js';
 import { viewDossier } from '../../api/services/dossier-view.js';
 import { dossierServiceDeps } from '../../api/services/dossiers.js';
 import { decide, extendCandidateDeadline, listSelectionDossiers, reviewDocument, statusCounts } from '../../api/services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../../api/services/selection-admin.js';
-import { extendSelectionClosingDate, listSelectionsForStaff, summarizeOne } from '../../api/services/selections.js';
+import { closingDateProgress, extendSelectionClosingDate, listSelectionsForStaff, summarizeOne } from '../../api/services/selections.js';
 import { createFileStore } from '../../db/files.js';
 import { applyChangeRequest, candidateDeadlineSchema, decisionSchema, documentReviewInputSchema, selectionClosingDateSchema } from '../../domain/decisions.js';
 import { DOCUMENT_LABELS, type DocumentKind, describeFile, filesOf, SITUATIONS } from '../../domain/dossier.js';
-import { DOSSIER_STATUSES, effectiveDeadline, STATUS_LABELS } from '../../domain/dossier-lifecycle.js';
+import { DOSSIER_STATUSES, effectiveDeadline, LIVE_STATUSES, STATUS_LABELS } from '../../domain/dossier-lifecycle.js';
 import { parisWallTime } from '../../domain/paris-time.js';
 import { decisionEmail } from '../../mail/dossier-emails.js';
 import { renderEmail } from '../../mail/templates.js';
@@ -77,6 +77,14 @@ export async function officePages(app: FastifyInstance): Promise<void> {
     return render(request, reply, 'service-home', { title: 'Service sélection — mes sélections', rows, statuses: DOSSIER_STATUSES.map((status) => ({ status, label: STATUS_LABELS[status] })), flash: noticeOf(request.query) });
   });
 
+  /** Where the engine stands in telling the dossiers a new closing date (the page after the change shows it). */
+  async function closingBatchOf(selection: SelectionDoc, envoi: string | undefined) {
+    const jobId = batchJobIdSchema.safeParse(envoi);
+    if (!jobId.success) return undefined;
+    const progress = await closingDateProgress({ temporal: app.deps.temporal, temporalTimeoutMs: deps.temporalTimeoutMs }, selection, jobId.data).catch(() => null);
+    return progress ? { ...progress, refresh: `${selectionPath(selection._id)}?envoi=${encodeURIComponent(jobId.data)}` } : undefined;
+  }
+
   // A selection's dossiers: the same filters, search, sort and pages as the API.
   app.get('/service/selections/:selectionId', { config: staff }, async (request, reply) => {
     const selection = scopedSelectionOf(request);
@@ -98,6 +106,7 @@ export async function officePages(app: FastifyInstance): Promise<void> {
       rows: list.items.map((dossier) => ({ dossier, status: STATUS_LABELS[dossier.status], href: dossierPath(dossier.dossierId), missing: dossier.progress.missing.length })),
       csv: `${API_PREFIX}/staff/selections/${encodeURIComponent(selection._id)}/dossiers.csv`,
       retention: describeRetention(retentionOf(selection)),
+      closingBatch: await closingBatchOf(selection, raw.envoi),
       purges: [...(selection.purges ?? [])].reverse(),
       flash: noticeOf(request.query),
       problem: query.success ? undefined : problemOf(new AppError('VALIDATION_FAILED', 'Les filtres sont invalides : la liste les ignore.', [])),
@@ -273,11 +282,12 @@ export async function officePages(app: FastifyInstance): Promise<void> {
     try {
       const { closesAt } = parseForm(selectionClosingDateSchema, { closesAt: parisInstant(values.closesAt) });
       if (values.confirme !== 'oui') {
-        const live = await models.Dossier.countDocuments({ selectionId: selection._id, status: { $in: ['DRAFT', 'SUBMITTED', 'CHANGES_REQUESTED'] } });
+        const live = await models.Dossier.countDocuments({ selectionId: selection._id, status: { $in: [...LIVE_STATUSES] } });
         return render(request, reply, 'service-closing', { title: `Date de clôture — ${selection.title}`, selection, back: selectionPath(selection._id), values, confirm: { from: selection.closesAt.toISOString(), to: closesAt, live } });
       }
       const outcome = await extendSelectionClosingDate({ models, temporal: app.deps.temporal, temporalTimeoutMs: deps.temporalTimeoutMs }, selection, new Date(closesAt));
-      return reply.code(303).redirect(`${selectionPath(selection._id)}?message=${outcome.dossiersFailed > 0 ? 'cloture-partielle' : 'cloture-modifiee'}`);
+      // The selection's page follows the engine telling the dossiers (`envoi`).
+      return reply.code(303).redirect(`${selectionPath(selection._id)}?message=cloture-modifiee&envoi=${encodeURIComponent(outcome.batchJobId)}`);
     } catch (error) {
       const problem = problemOf(error, { fields: ['closesAt'] });
       if (!problem) throw error;

@@ -49,10 +49,19 @@ describe('deadline, reminders and extensions', () => {
     const office = await loggedIn(stack, { role: 'office', trainingIds: [trainingId] });
     const extended = await stack.app.inject({ method: 'POST', url: `/api/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: newClosesAt } });
     expect(extended.statusCode).toBe(200);
-    expect(extended.json()).toEqual({ closesAt: newClosesAt, dossiersUpdated: 2, dossiersFailed: 0 });
+    expect(extended.json()).toEqual({ closesAt: newClosesAt, dossiersToNotify: 2, batchJobId: expect.stringMatching(new RegExp(`^closing-date:${selectionId}:`)) });
+    // The engine tells them (a batch operation): its progress, until both are told.
+    const progressPath = `/api/staff/selections/${selectionId}/closing-date/batches/${encodeURIComponent(extended.json().batchJobId)}`;
+    const progress = await eventually(async () => {
+      const answer = (await stack.app.inject({ method: 'GET', url: progressPath, headers: office.headers })).json();
+      return answer.state === 'completed' ? answer : undefined;
+    }, 60_000);
+    expect(progress).toEqual({ state: 'completed', total: 2, done: 2, failed: 0 });
+    // Another office cannot follow it; a job of another selection is not found through this one.
+    expect((await stack.app.inject({ method: 'GET', url: progressPath, headers: otherOffice.headers })).statusCode).toBe(404);
     // Sending the same date again is a harmless re-send.
     const again = await stack.app.inject({ method: 'POST', url: `/api/staff/selections/${selectionId}/closing-date`, headers: office.headers, payload: { closesAt: newClosesAt } });
-    expect(again.json()).toMatchObject({ dossiersUpdated: 2, dossiersFailed: 0 });
+    expect(again.json()).toMatchObject({ dossiersToNotify: 2 });
 
     for (const dossierId of dossierIds) {
       const state = await eventually(async () => {
@@ -86,7 +95,7 @@ describe('deadline, reminders and extensions', () => {
 
     const newClosesAt = new Date(closesAt.getTime() + 10_000).toISOString();
     const extended = await office.call('POST', `/api/staff/selections/${selectionId}/closing-date`, { closesAt: newClosesAt });
-    expect(extended.body).toEqual({ closesAt: newClosesAt, dossiersUpdated: 1, dossiersFailed: 0 });
+    expect(extended.body).toMatchObject({ closesAt: newClosesAt, dossiersToNotify: 1 });
     // Followed at once, long before the old date would have made it ask the selection.
     const moved = await eventually(async () => {
       const record = await stack.database.models.Dossier.findById(dossierId).lean();
