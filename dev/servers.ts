@@ -21,7 +21,7 @@ export class ServerStartError extends Error {
   override name = 'ServerStartError';
 }
 
-interface ManagedProcess {
+export interface ManagedProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
   stop(): Promise<void>;
@@ -38,7 +38,7 @@ export function killOnExit(child: ChildProcess): void {
 }
 
 /** Spawns a server whose output goes to a log file, and stops it with SIGTERM (SIGKILL after a grace period). */
-async function spawnServer(command: string, args: string[], logFile: string): Promise<ManagedProcess> {
+export async function spawnServer(command: string, args: string[], logFile: string): Promise<ManagedProcess> {
   await mkdir(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   // Own process group: a Ctrl-C in the terminal reaches only the parent, which
@@ -73,7 +73,7 @@ async function spawnServer(command: string, args: string[], logFile: string): Pr
 }
 
 /** Polls `ready` until it resolves true, failing early if the process dies. */
-async function waitUntilReady(name: string, managed: ManagedProcess, logFile: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(name: string, managed: ManagedProcess, logFile: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let died = false;
   void managed.exited.then(() => (died = true));
@@ -144,12 +144,15 @@ export interface FerretDbOptions {
   debugPort?: number;
   /** False only to measure FerretDB without the launcher's _id index (bench/ferretdb-lookups.ts). */
   idIndex?: boolean;
+  /** Stores in this PostgreSQL database instead of SQLite files under dataDir (bench/database.ts). */
+  postgresqlUrl?: string;
 }
 
-/** FerretDB (SQLite handler) through our launcher; ready once it prints its URI. */
+/** FerretDB (SQLite handler, or PostgreSQL's when given a URL) through our launcher; ready once it prints its URI. */
 export async function startFerretDb(options: FerretDbOptions): Promise<RunningServer> {
   const extra = options.debugPort === undefined ? [] : ['-debug-addr', `127.0.0.1:${options.debugPort}`];
   if (options.idIndex === false) extra.push('-id-index=false');
+  if (options.postgresqlUrl) extra.push('-postgresql-url', options.postgresqlUrl);
   const managed = await spawnServer(
     options.binary,
     ['-listen', `127.0.0.1:${options.port}`, '-data-dir', options.dataDir, '-log-level', 'warn', ...extra],

@@ -1,5 +1,5 @@
-// Command ferretdb-launcher runs FerretDB v1 with its SQLite handler as one
-// small binary. The upstream `go install .../cmd/ferretdb` build panics at start
+// Command ferretdb-launcher runs FerretDB v1 with its SQLite handler (or, given
+// -postgresql-url, its PostgreSQL handler) as one small binary. The upstream `go install .../cmd/ferretdb` build panics at start
 // (it expects generated build/version files), while the embeddable package
 // works when imported from a module of our own, so we build this instead.
 package main
@@ -25,6 +25,7 @@ func main() {
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	debugAddr := flag.String("debug-addr", "", "if set, serves Go's /debug/pprof/ on this address (benchmarks)")
 	idIndex := flag.Bool("id-index", true, "index the expression FerretDB's _id lookups use (see id_index.go); false only to measure without it")
+	postgresqlURL := flag.String("postgresql-url", "", "if set, store in this PostgreSQL database (postgres://…) instead of SQLite files; -data-dir is then unused")
 	flag.Parse()
 
 	if *debugAddr != "" {
@@ -35,6 +36,10 @@ func main() {
 		}()
 	}
 
+	if *postgresqlURL != "" {
+		run(ferretdb.Config{Handler: "postgresql", PostgreSQLURL: *postgresqlURL}, *listen, *logLevel, func(context.Context, *slog.Logger) {})
+		return
+	}
 	if *dataDir == "" {
 		fail("-data-dir is required")
 	}
@@ -47,8 +52,17 @@ func main() {
 		fail(err.Error())
 	}
 
+	run(ferretdb.Config{Handler: "sqlite", SQLiteURL: "file:" + abs + "/"}, *listen, *logLevel, func(ctx context.Context, logger *slog.Logger) {
+		if *idIndex {
+			go indexIDPaths(ctx, abs, logger)
+		}
+	})
+}
+
+// run starts FerretDB with the handler of config, calls started, and serves until SIGINT or SIGTERM.
+func run(config ferretdb.Config, listen, logLevel string, started func(context.Context, *slog.Logger)) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		fail("invalid -log-level: " + err.Error())
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
@@ -56,19 +70,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
-	})
+	config.Listener = ferretdb.ListenerConfig{TCP: listen}
+	config.Logger = logger
+	f, err := ferretdb.New(&config)
 	if err != nil {
 		fail(err.Error())
 	}
-
-	if *idIndex {
-		go indexIDPaths(ctx, abs, logger)
-	}
+	started(ctx, logger)
 
 	// The parent process waits for this exact line before connecting.
 	fmt.Printf("ferretdb ready %s\n", f.MongoDBURI())

@@ -43,8 +43,13 @@ export async function auditDossiers(system: System, dossierIds: string[], expect
       throw error;
     }
     const record = await system.database.models.Dossier.findById(dossierId).lean();
-    if (!record || !isDeepStrictEqual(JSON.parse(JSON.stringify(record.state)), JSON.parse(JSON.stringify(state)))) {
-      audit.recordMismatches.push(`${dossierId}: record revision ${record?.revision ?? 'none'} / workflow revision ${state.revision}`);
+    const recorded = record ? JSON.parse(JSON.stringify(record.state)) : undefined;
+    const held = JSON.parse(JSON.stringify(state));
+    if (!record || !isDeepStrictEqual(recorded, held)) {
+      // Which fields differ, to tell a lost store from a clock or an order.
+      const differing = record ? [...new Set([...Object.keys(recorded), ...Object.keys(held)])].filter((key) => !isDeepStrictEqual(recorded[key], held[key])) : [];
+      const detail = differing.map((key) => `${key}: ${JSON.stringify(recorded[key]).slice(-300)} ≠ ${JSON.stringify(held[key]).slice(-300)}`).join('; ');
+      audit.recordMismatches.push(`${dossierId}: record revision ${record?.revision ?? 'none'} / workflow revision ${state.revision}${detail ? ` (${detail})` : ''}`);
     }
     if (state.status !== expectedStatus) audit.stepCountErrors.push(`${dossierId}: status ${state.status}, expected ${expectedStatus}`);
     const counts = new Map<string, number>();
