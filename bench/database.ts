@@ -34,6 +34,9 @@ const RUNS = Number(process.env.RUNS ?? 3);
 const CONCURRENCY = 50;
 const SAMPLES = 200;
 const FILE_MB = 10;
+/** A step that has not answered in this long is reported as such (FerretDB on PostgreSQL can stop answering). */
+const STEP_TIMEOUT_MS = Number(process.env.DATABASE_STEP_TIMEOUT_MS ?? 120_000);
+const ONLY = process.env.DATABASE_BACKENDS?.split(',');
 const { MongoClient, GridFSBucket } = mongoose.mongo;
 type Db = mongoose.mongo.Db;
 
@@ -99,33 +102,65 @@ interface BackendFigures {
   gridfsStoreMbPerSecond: number;
 }
 
-async function measure(db: Db, withLargeStore: boolean): Promise<Partial<BackendFigures>> {
+class StepTimeout extends Error {}
+
+/** Runs one step of the workload, logged; past STEP_TIMEOUT_MS it is given up and said so. */
+async function step<T>(name: string, backend: string, operation: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      operation(),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StepTimeout(`${backend}: ${name} did not answer within ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    log(`  ${backend} ${name}: ${Date.now() - started} ms`);
+  }
+}
+
+/** The steps measured before a step that did not answer are kept, with the reason. */
+async function measure(db: Db, withLargeStore: boolean, backend: string): Promise<Partial<BackendFigures> & { timedOut?: string }> {
+  const figures: Partial<BackendFigures> & { timedOut?: string } = {};
+  try {
+    await measureSteps(db, withLargeStore, backend, figures);
+  } catch (error) {
+    if (!(error instanceof StepTimeout)) throw error;
+    figures.timedOut = error.message;
+  }
+  return figures;
+}
+
+async function measureSteps(db: Db, withLargeStore: boolean, backend: string, figures: Partial<BackendFigures>): Promise<void> {
   const dossiers = db.collection<ReturnType<typeof dossier>>('dossiers');
-  const figures: Partial<BackendFigures> = {};
   if ((await dossiers.estimatedDocumentCount()) < DOSSIERS) {
     await dossiers.createIndex({ selectionId: 1, status: 1 });
-    figures.insertMs = await timed(async () => {
-      for (let start = 0; start < DOSSIERS; start += 500) await dossiers.insertMany(Array.from({ length: Math.min(500, DOSSIERS - start) }, (_, i) => dossier(start + i)));
-    });
+    figures.insertMs = await step('insert', backend, () =>
+      timed(async () => {
+        for (let start = 0; start < DOSSIERS; start += 500) await dossiers.insertMany(Array.from({ length: Math.min(500, DOSSIERS - start) }, (_, i) => dossier(start + i)));
+      }),
+    );
   }
   // Spread over the whole collection: a lookup that scans cannot stop early.
   const id = (n: number) => dossier(Math.floor(((n * 7919) % SAMPLES) * (DOSSIERS / SAMPLES)))._id;
-  figures.findById = await oneAtATime(SAMPLES, (n) => dossiers.findOne({ _id: id(n) }));
-  figures.updateById = await oneAtATime(SAMPLES, (n) => dossiers.updateOne({ _id: id(n) }, { $set: { revision: n } }));
-  figures.findById50 = await fiftyAtOnce(2000, (n) => dossiers.findOne({ _id: id(n % SAMPLES) }));
-  figures.updateById50 = await fiftyAtOnce(2000, (n) => dossiers.updateOne({ _id: id(n % SAMPLES) }, { $inc: { revision: 1 } }));
-  figures.filterIndexed = await oneAtATime(50, (n) => dossiers.find({ selectionId: `selection-${n % 10}`, status: 'SUBMITTED' }, { projection: { _id: 1 } }).toArray());
+  figures.findById = await step('findById', backend, () => oneAtATime(SAMPLES, (n) => dossiers.findOne({ _id: id(n) })));
+  figures.updateById = await step('updateById', backend, () => oneAtATime(SAMPLES, (n) => dossiers.updateOne({ _id: id(n) }, { $set: { revision: n } })));
+  figures.findById50 = await step('findById50', backend, () => fiftyAtOnce(2000, (n) => dossiers.findOne({ _id: id(n % SAMPLES) })));
+  figures.filterIndexed = await step('filterIndexed', backend, () =>
+    oneAtATime(50, (n) => dossiers.find({ selectionId: `selection-${n % 10}`, status: 'SUBMITTED' }, { projection: { _id: 1 } }).toArray()),
+  );
 
   const bucket = new GridFSBucket(db, { bucketName: 'files' });
-  const [small] = await storeFiles(db, FILE_MB);
-  figures.gridfsDeleteSmall = await timed(() => bucket.delete(new mongoose.mongo.ObjectId(small)));
+  const [small] = await step('gridfsStoreSmall', backend, () => storeFiles(db, FILE_MB));
+  figures.gridfsDeleteSmall = await step('gridfsDeleteSmall', backend, () => timed(() => bucket.delete(new mongoose.mongo.ObjectId(small))));
   if (withLargeStore) {
     let ids: string[] = [];
-    const storeMs = await timed(async () => (ids = await storeFiles(db, GIGABYTES * 1024)));
+    const storeMs = await step('gridfsStoreLarge', backend, () => timed(async () => (ids = await storeFiles(db, GIGABYTES * 1024))));
     figures.gridfsStoreMbPerSecond = (GIGABYTES * 1024) / (storeMs / 1000);
-    figures.gridfsDeleteLarge = await timed(() => bucket.delete(new mongoose.mongo.ObjectId(ids[Math.floor(ids.length / 2)])));
+    figures.gridfsDeleteLarge = await step('gridfsDeleteLarge', backend, () => timed(() => bucket.delete(new mongoose.mongo.ObjectId(ids[Math.floor(ids.length / 2)]))));
   }
-  return figures;
+  // Last: FerretDB 1.24 on PostgreSQL stops answering here (every update waits for a second pooled connection).
+  figures.updateById50 = await step('updateById50', backend, () => fiftyAtOnce(2000, (n) => dossiers.updateOne({ _id: id(n % SAMPLES) }, { $inc: { revision: 1 } })));
 }
 
 const dev = loadDevConfig();
@@ -135,16 +170,21 @@ const postgres = await startPostgres({ port: await freePort(), dataDir: join(dir
 const backends = [
   { name: 'SQLite', server: await startFerretDb({ binary, port: await freePort(), dataDir: join(dir, 'sqlite'), logFile: join(dir, 'ferretdb-sqlite.log') }) },
   { name: 'PostgreSQL', server: await startFerretDb({ binary, port: await freePort(), dataDir: join(dir, 'unused'), logFile: join(dir, 'ferretdb-postgresql.log'), postgresqlUrl: postgres.url('ferretdb') }) },
-];
-const results: Record<string, Partial<BackendFigures>[]> = { SQLite: [], PostgreSQL: [] };
+].filter((backend) => !ONLY || ONLY.includes(backend.name));
+const results: Record<string, (Partial<BackendFigures> & { timedOut?: string })[]> = { SQLite: [], PostgreSQL: [] };
 try {
   for (let run = 0; run < RUNS; run += 1) {
     // Alternated, so neither always runs on a warmer machine; the large store only on the last run.
     for (const backend of run % 2 === 0 ? backends : [...backends].reverse()) {
       const client = await MongoClient.connect(backend.server.address, { maxPoolSize: CONCURRENCY });
       try {
-        const figures = await measure(client.db('bench'), run === RUNS - 1);
+        const figures = await measure(client.db('bench'), run === RUNS - 1, backend.name);
         results[backend.name]!.push(figures);
+        if (figures.timedOut && process.env.KEEP_DATABASE_BENCH && backend.server.pid) {
+          // A Go program dumps its goroutines on SIGQUIT: where the hang waits, in the kept log.
+          process.kill(backend.server.pid, 'SIGQUIT');
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
         log(`database run ${run + 1}/${RUNS}, ${backend.name}: ${JSON.stringify(figures)}`);
       } finally {
         await client.close();
@@ -154,16 +194,21 @@ try {
 } finally {
   for (const { server } of backends) await server.stop();
   await postgres.stop();
-  await rm(dir, { recursive: true, force: true });
+  // KEEP_DATABASE_BENCH=1 keeps the servers' logs (a hang's goroutine dump: kill -QUIT the launcher first).
+  if (!process.env.KEEP_DATABASE_BENCH) await rm(dir, { recursive: true, force: true });
 }
 
 const fmt = (value: number, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const med = (name: string, pick: (figures: Partial<BackendFigures>) => number | undefined) => median(results[name]!.map(pick).filter((v): v is number => v !== undefined));
+const has = (name: string, pick: (figures: Partial<BackendFigures>) => number | undefined) => (results[name] ?? []).some((figures) => pick(figures) !== undefined);
 const row = (label: string, pick: (figures: Partial<BackendFigures>) => number | undefined, unit: string, digits = 1, lowerIsBetter = true) => {
-  const [sqlite, pg] = [med('SQLite', pick), med('PostgreSQL', pick)];
-  const better = lowerIsBetter ? (sqlite <= pg ? 'SQLite' : 'PostgreSQL') : sqlite >= pg ? 'SQLite' : 'PostgreSQL';
-  return `| ${label} | ${fmt(sqlite, digits)} ${unit} | ${fmt(pg, digits)} ${unit} | ${better} |`;
+  const cell = (name: string) => (has(name, pick) ? `${fmt(med(name, pick), digits)} ${unit}` : '**no answer**');
+  const [sqlite, pg] = [has('SQLite', pick) ? med('SQLite', pick) : undefined, has('PostgreSQL', pick) ? med('PostgreSQL', pick) : undefined];
+  const better =
+    sqlite === undefined || pg === undefined ? (sqlite === undefined ? (pg === undefined ? '—' : 'PostgreSQL') : 'SQLite') : lowerIsBetter ? (sqlite <= pg ? 'SQLite' : 'PostgreSQL') : sqlite >= pg ? 'SQLite' : 'PostgreSQL';
+  return `| ${label} | ${cell('SQLite')} | ${cell('PostgreSQL')} | ${better} |`;
 };
+const timeouts = Object.values(results).flatMap((runs) => runs.flatMap((figures) => (figures.timedOut ? [figures.timedOut] : [])));
 const table = [
   '| with ' + DOSSIERS.toLocaleString('en-US') + ' dossiers of ~3 KB | FerretDB 1.24 on SQLite | FerretDB 1.24 on PostgreSQL 15 | faster |',
   '|---|---|---|---|',
@@ -185,7 +230,8 @@ const section = [
   '',
   ...table,
   '',
-  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}, ${RUNS} runs (medians; the two alternated): \`${command}\`.`,
+  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}, ${RUNS} run${RUNS === 1 ? '' : 's'}${RUNS > 1 ? ' (medians; the two alternated)' : ''}: \`${command}\`.`,
+  ...(timeouts.length ? ['', ...timeouts.map((text) => `- Given up: ${text}.`)] : []),
   '',
   '<!-- bench:database:end -->',
 ].join('\n');
