@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, type TestSession } from '../support/accounts.js';
 import { samplePdf } from '../support/files.js';
@@ -64,6 +65,8 @@ beforeAll(async () => {
     entryId: dossierB.diplomaId,
     formId: 'employer-form',
     kind: 'cv',
+    // A closing-date batch of B's selection (the format the API gives; none needs to exist to be refused).
+    batchJobId: `closing-date:${b.selectionId}:${randomUUID()}`,
   };
   const spec = stack.app.swagger() as { paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>> };
   operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
