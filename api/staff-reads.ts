@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Models } from '../db/models.js';
 import type { AuthContext } from './auth.js';
 import type { StaffRead } from './schemas/staff.js';
+import { actorOf } from './services/office.js';
 
 export const STAFF_READ_KINDS = ['dossier', 'file', 'filesZip', 'csvExport'] as const;
 export type StaffReadKind = (typeof STAFF_READ_KINDS)[number];
@@ -24,7 +25,9 @@ export const STAFF_READ_LABELS: Record<StaffReadKind, string> = {
 export async function recordStaffReads(models: Pick<Models, 'StaffRead'>, auth: AuthContext | null, dossierIds: readonly string[], kind: StaffReadKind, fileId?: string): Promise<void> {
   if (!auth || auth.account.role === 'candidate' || dossierIds.length === 0) return;
   const at = new Date();
-  const by = { id: auth.account._id, name: `${auth.account.firstName} ${auth.account.lastName}`, role: auth.account.role };
+  // Named as the audit trail names staff.
+  const { name = '' } = actorOf(auth);
+  const by = { id: auth.account._id, name, role: auth.account.role };
   await models.StaffRead.insertMany(dossierIds.map((dossierId) => ({ _id: randomUUID(), dossierId, at, kind, by, ...(fileId ? { fileId } : {}) })));
 }
 

@@ -18,7 +18,7 @@ import type { System } from '../test/reliability/support/system.js';
 import { type CandidateWithDossier } from './open-dossiers.js';
 import { cpuMeter, log, median, percentile, type ProcessName, settle } from './measure.js';
 import { type TrivialActivities, trivialStepUpdate, type trivialWorkflow } from './trivial-workflow.js';
-import { apiClient, RETRY_MS, Tally } from '../test/support/api-client.js';
+import { apiClient, RETRY_MS } from '../test/support/api-client.js';
 import { candidateJourney, inParallel, officeValidates } from '../test/support/journey.js';
 
 export const JOURNEYS = Number(process.env.BENCH_JOURNEYS ?? 20);

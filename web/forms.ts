@@ -4,7 +4,10 @@
  * form shows — a message by field, and a summary linking to each field.
  */
 import type { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../api/errors.js';
+import { claimIdempotencyKey, idempotencyKeyOf } from '../api/idempotency.js';
+import type { Models } from '../db/models.js';
 import { errorBodyOf } from '../api/error-handler.js';
 import { type ErrorDetail, issuesToDetails } from '../domain/validation.js';
 import { LABELS } from './labels.js';
@@ -153,5 +156,20 @@ export function loginNextOf(source: unknown): string | undefined {
     return url.origin === base && !/[\u0000-\u001f\\]/.test(next) ? `${url.pathname}${url.search}${url.hash}` : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The form's key (`?cle=`, a new one each time a screen is shown) as the
+ * Update id: the same form sent twice lands once. A page kept open and sent
+ * again with other content (after « Précédent », say) is a new action, not a 422.
+ * The candidates' pages and the office's console alike.
+ */
+export async function pageUpdateId(models: Pick<Models, 'IdempotencyKey'>, request: FastifyRequest, fingerprint: string): Promise<string | undefined> {
+  try {
+    return await claimIdempotencyKey(models, idempotencyKeyOf(request, (request.query as { cle?: string }).cle), fingerprint);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') return undefined;
+    throw error;
   }
 }

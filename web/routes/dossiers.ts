@@ -10,15 +10,14 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scopedDossierOf, scopedSelectionOf } from '../../api/access.js';
-import { AppError } from '../../api/errors.js';
-import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
+import { fingerprintOf } from '../../api/idempotency.js';
 import { API_PREFIX } from '../../api/prefix.js';
 import { civilStatusBody, declarationBody, diplomaBody, experienceBody, situationBody } from '../../api/schemas/dossier.js';
 import { viewDossier } from '../../api/services/dossier-view.js';
 import { applyCandidateStep, assertEditable, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../../api/services/dossiers.js';
 import { downloadableFormsOf } from '../../api/services/selections.js';
 import { createFileStore } from '../../db/files.js';
-import { DOCUMENT_KINDS, type DocumentKind, MAX_DIPLOMAS, MAX_EXPERIENCES, SITUATIONS, STEPS, type Step } from '../../domain/dossier.js';
+import { DOCUMENT_KINDS, type DocumentKind, MAX_DIPLOMAS, MAX_EXPERIENCES, SITUATIONS, type Step } from '../../domain/dossier.js';
 import { type DossierAction, STATUS_LABELS } from '../../domain/dossier-lifecycle.js';
 import type { DossierState } from '../../domain/dossier-record.js';
 import type { ErrorDetail } from '../../domain/validation.js';
@@ -37,7 +36,7 @@ import {
   withdrawUpdate,
 } from '../../workflows/dossier/contract.js';
 import { receiveUpload } from '../../api/uploads.js';
-import { type FormValues, formValues, nested, type NoticeKey, noticeOf, parseForm, type Problem, problemOf } from '../forms.js';
+import { type FormValues, formValues, nested, type NoticeKey, noticeOf, pageUpdateId, parseForm, type Problem, problemOf } from '../forms.js';
 import { render } from '../render.js';
 
 /** The screens of a dossier, in the guide's order: its five steps, then the declaration. */
@@ -106,20 +105,6 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
   const showScreen = async (request: FastifyRequest, reply: FastifyReply, screen: Screen, extra: Parameters<typeof screenData>[2] = {}) =>
     render(request, reply, `dossier-${screen.slug}`, await screenData(scopedDossierOf(request), screen, extra));
 
-  /**
-   * The form's key (`?cle=`, a new one each time a screen is shown) as the
-   * Update id: the same form sent twice lands once. A page kept open and sent
-   * again with other content (after « Précédent », say) is a new action, not a 422.
-   */
-  async function pageUpdateId(request: FastifyRequest, fingerprint: string): Promise<string | undefined> {
-    try {
-      return await claimIdempotencyKey(models, idempotencyKeyOf(request, (request.query as { cle?: string }).cle), fingerprint);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') return undefined;
-      throw error;
-    }
-  }
-
   /** A link from a refusal's item to the screen that fixes it (a missing document, a diploma's proof…). */
   const linkOf = (dossierId: string) => (detail: ErrorDetail) => (detail.step ? `${dossierPagePath(dossierId, screenOf(detail.step).slug)}${detail.entryId ? `#entree-${detail.entryId}` : ''}` : undefined);
 
@@ -139,7 +124,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     const dossier = scopedDossierOf(request);
     try {
       const { action, update, fingerprint } = run();
-      const updateId = await pageUpdateId(request, fingerprintOf(fingerprint ?? request.body));
+      const updateId = await pageUpdateId(models, request, fingerprintOf(fingerprint ?? request.body));
       await applyCandidateStep(deps, dossier, action, update, updateId);
       return reply.code(303).redirect(`${options.then ?? dossierPagePath(dossier.dossierId, screen.slug)}?message=${options.notice ?? 'enregistre'}`);
     } catch (error) {
@@ -158,7 +143,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
       assertEditable(dossier);
       const { file, fingerprint } = await receiveUpload(request, files, { maxBytes, metadata: { dossierId: dossier.dossierId, candidateId: dossier.candidate.id, target } });
       try {
-        const updateId = await pageUpdateId(request, fingerprint);
+        const updateId = await pageUpdateId(models, request, fingerprint);
         await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file }), updateId);
       } catch (error) {
         // As in the API: only a clear refusal proves the dossier will not use the file.

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { type SelectionDoc, scopedDossierOf, scopedSelectionOf, staffScopeOf } from '../../api/access.js';
 import { AppError } from '../../api/errors.js';
-import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
+import { fingerprintOf } from '../../api/idempotency.js';
 import { recordStaffReads, staffReadsOf } from '../../api/staff-reads.js';
 import { DEFAULT_RETENTION_MONTHS, describeRetention, RETAINED_OUTCOMES, RETENTION_LABELS, retentionOf } from '../../domain/retention.js';
 import { API_PREFIX } from '../../api/prefix.js';
@@ -28,7 +28,7 @@ import { DOSSIER_STATUSES, effectiveDeadline, LIVE_STATUSES, STATUS_LABELS } fro
 import { parisWallTime } from '../../domain/paris-time.js';
 import { decisionEmail } from '../../mail/dossier-emails.js';
 import { renderEmail } from '../../mail/templates.js';
-import { formValues, nested, noticeOf, parseForm, type Problem, problemOf } from '../forms.js';
+import { formValues, nested, noticeOf, pageUpdateId, parseForm, type Problem, problemOf } from '../forms.js';
 import { render } from '../render.js';
 
 const staff = { pageRoles: ['office', 'admin'] as const };
@@ -59,16 +59,6 @@ export async function officePages(app: FastifyInstance): Promise<void> {
   const publicBaseUrl = app.deps.config.PUBLIC_BASE_URL;
   const dossierPath = (dossierId: string) => `/service/dossiers/${encodeURIComponent(dossierId)}`;
   const selectionPath = (selectionId: string) => `/service/selections/${encodeURIComponent(selectionId)}`;
-
-  /** The form's key (`?cle=`) as the Update id; sent again with other content, a new action (as on the candidates' pages). */
-  async function pageUpdateId(request: FastifyRequest, fingerprint: string): Promise<string | undefined> {
-    try {
-      return await claimIdempotencyKey(models, idempotencyKeyOf(request, (request.query as { cle?: string }).cle), fingerprint);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') return undefined;
-      throw error;
-    }
-  }
 
   // The office's selections, latest first, with their dossiers per status (unfinished ones included).
   app.get('/service', { config: staff }, async (request, reply) => {
@@ -173,7 +163,7 @@ export async function officePages(app: FastifyInstance): Promise<void> {
   /** Runs an office action, then back to the dossier with a notice; refused, the dossier's page says why. */
   async function officeAction(request: FastifyRequest, reply: FastifyReply, run: (updateId: string | undefined) => Promise<unknown>, notice: string, values: Record<string, string> = {}) {
     try {
-      await run(await pageUpdateId(request, fingerprintOf(request.body)));
+      await run(await pageUpdateId(models, request, fingerprintOf(request.body)));
       return reply.code(303).redirect(`${dossierPath(scopedDossierOf(request).dossierId)}?message=${notice}`);
     } catch (error) {
       const problem = problemOf(error);

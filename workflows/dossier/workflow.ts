@@ -11,7 +11,6 @@
 import { condition, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { missingItems } from '../../domain/dossier.js';
 import { effectiveDeadline, isFinal, isOpen, nextReminder, type Reminder, reminderIsDue } from '../../domain/dossier-lifecycle.js';
-import type { DossierState } from '../../domain/dossier-record.js';
 import { readSelectionClosesAt } from './activities.js';
 import { registerCandidateSteps } from './candidate-steps.js';
 import { type DossierOutcome, type DossierWorkflowInput, extendDeadlineSignal, getDossierQuery, openDossierUpdate, searchAttributes } from './contract.js';
