@@ -11,6 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { isDuplicateKeyError } from '../db/errors.js';
 import type { Models } from '../db/models.js';
+import { type FileRef, fileRefSchema } from '../domain/dossier.js';
 import { errors } from './errors.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -35,24 +36,56 @@ export function fingerprintOf(content: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(content ?? null))).digest('hex');
 }
 
+interface Claim {
+  /** The Temporal Update id to use; undefined without a key. */
+  updateId: string | undefined;
+  /** For an upload: the file of the key's first claim (this request's own on a first use). */
+  file?: FileRef;
+}
+
 /**
- * Records the key's first use with its fingerprint, or checks a retry's
- * against it: the Temporal Update id to use, or a 422 for other content.
- * Parallel first uses race on a unique _id: one inserts, the others compare.
+ * Records the key's first use with its fingerprint (and an upload's file), or
+ * checks a retry's against it: a 422 for other content. Parallel first uses
+ * race on a unique _id: one inserts, the others compare.
  */
-export async function claimIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string): Promise<string | undefined> {
-  if (scopedKey === undefined) return undefined;
+async function claim(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string, file?: FileRef): Promise<Claim> {
+  if (scopedKey === undefined) return { updateId: undefined, ...(file ? { file } : {}) };
   const digest = createHash('sha256').update(scopedKey).digest();
   const _id = digest.toString('hex');
+  let firstFile = file;
   try {
-    await models.IdempotencyKey.create({ _id, fingerprint, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS) });
+    await models.IdempotencyKey.create({ _id, fingerprint, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS), ...(file ? { file } : {}) });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const first = await models.IdempotencyKey.findById(_id).lean();
     if (first && first.fingerprint !== fingerprint) throw errors.idempotencyKeyReused();
+    if (file && first?.file) firstFile = fileRefSchema.parse(first.file);
   }
   // 128 bits: no two keys meet in practice.
-  return digest.subarray(0, 16).toString('base64url');
+  return { updateId: digest.subarray(0, 16).toString('base64url'), ...(firstFile ? { file: firstFile } : {}) };
+}
+
+/** The Temporal Update id for the key, or a 422 when it came with other content. */
+export async function claimIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string): Promise<string | undefined> {
+  return (await claim(models, scopedKey, fingerprint)).updateId;
+}
+
+/**
+ * For an upload. A retry stores its own copy of the bytes before its key is
+ * checked; it must still send the first attempt's file: one Update id is one
+ * set of arguments in Temporal's history. Were the retry to carry another
+ * file id, a first attempt that reached the workflow just before a crash would
+ * be applied with one file and replayed with the other.
+ */
+export async function claimUploadKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string, file: FileRef): Promise<{ updateId: string | undefined; file: FileRef }> {
+  const claimed = await claim(models, scopedKey, fingerprint, file);
+  return { updateId: claimed.updateId, file: claimed.file ?? file };
+}
+
+/** Forgets a key whose request was clearly refused: it had no effect, so a retry starts afresh (with its own file). */
+export async function releaseIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined): Promise<void> {
+  if (scopedKey === undefined) return;
+  await models.IdempotencyKey.deleteOne({ _id: createHash('sha256').update(scopedKey).digest('hex') });
 }
 
 /** For a JSON request: its key claimed with the body's fingerprint. */

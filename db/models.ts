@@ -188,6 +188,8 @@ const idempotencyKeySchema = new Schema({
   _id: { type: String, required: true }, // sha256("<method> <path>#<key>"), hex
   fingerprint: { type: String, required: true },
   expiresAt: { type: Date, required: true, index: true },
+  /** An upload's file (api/idempotency.ts claimUploadKey): a retry sends this one, not its own copy. */
+  file: { type: Schema.Types.Mixed, required: false },
 });
 
 /** A read of a candidate's dossier or file by staff (api/staff-reads.ts): who, when, what. */

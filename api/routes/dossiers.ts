@@ -23,12 +23,12 @@ import { scopedDossierOf, scopedSelectionOf } from '../access.js';
 import { authOf, requireCandidate, requireDossierReader } from '../auth.js';
 import { sendDownload } from '../downloads.js';
 import { AppError } from '../errors.js';
-import { claimIdempotencyKey, idempotencyKeyOf, updateIdOf } from '../idempotency.js';
+import { idempotencyKeyOf, updateIdOf } from '../idempotency.js';
 import { API_PREFIX } from '../prefix.js';
 import { errorResponses, fileIdSchema, fileResponse, idSchema, sessionSecurity } from '../schemas/common.js';
 import { civilStatusBody, declarationBody, diplomaBody, dossierParams, dossierSchema, experienceBody, situationBody } from '../schemas/dossier.js';
 import { viewDossier } from '../services/dossier-view.js';
-import { applyCandidateStep, assertEditable, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../services/dossiers.js';
+import { applyCandidateStep, assertEditable, attachUpload, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../services/dossiers.js';
 import { recordStaffReads } from '../staff-reads.js';
 import { receiveUpload } from '../uploads.js';
 
@@ -48,30 +48,16 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
   const candidateStep = async (request: FastifyRequest, action: DossierAction, update: DossierUpdate) =>
     applyCandidateStep(deps, scopedDossierOf(request), action, update, await updateIdOf(request));
 
-  /** Streams the file in, then hands it to the workflow; a refused file is deleted again. */
+  /** Streams the file in, then hands it to the workflow (attachUpload: retries and refusals). */
   const uploadStep = async (request: FastifyRequest, target: FileTarget) => {
     const dossier = scopedDossierOf(request);
     const key = idempotencyKeyOf(request); // a bad key is refused before the file is streamed in
     assertEditable(dossier);
-    const { file, fingerprint } = await receiveUpload(request, files, {
+    const received = await receiveUpload(request, files, {
       maxBytes: config.UPLOAD_MAX_MB * 1024 * 1024,
       metadata: { dossierId: dossier.dossierId, candidateId: dossier.candidate.id, target },
     });
-    try {
-      const updateId = await claimIdempotencyKey(database.models, key, fingerprint);
-      // A retried request (same key) gets the first attempt's outcome, and its own copy is not used. That copy is left
-      // to the purge, which deletes only what the stored dossier does not refer to: deciding here from the answer
-      // alone is a bet on which attempt Temporal applied.
-      return await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file }), updateId);
-    } catch (error) {
-      // Only a clear refusal proves the dossier will not use the file. After a timeout the Update may
-      // still land, so the file stays; the purge Schedule removes it later if no dossier refers to it.
-      if (error instanceof AppError && error.statusCode < 500) {
-        request.log.info({ fileId: file.fileId, dossierId: dossier.dossierId, code: error.code }, 'upload refused, file deleted');
-        await files.delete(file.fileId);
-      }
-      throw error;
-    }
+    return attachUpload(deps, files, dossier, target, received, key);
   };
 
   app.post(

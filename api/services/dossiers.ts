@@ -8,21 +8,23 @@ import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError, Workflo
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import type { Models } from '../../db/models.js';
-import type { DocumentRequirements } from '../../domain/dossier.js';
+import type { FileStore } from '../../db/files.js';
+import type { DocumentRequirements, FileRef } from '../../domain/dossier.js';
 import { DEFAULT_REMINDER_OFFSETS_DAYS, DOSSIER_REFUSALS, type DossierAction, type DossierRefusalCode, isFinal, refusalOf } from '../../domain/dossier-lifecycle.js';
 import type { Candidate, DossierState } from '../../domain/dossier-record.js';
 import type { ErrorDetail } from '../../domain/validation.js';
-import { type DossierReceipt, dossierWorkflowId, openDossierUpdate } from '../../workflows/dossier/contract.js';
+import { attachFileUpdate, type DossierReceipt, dossierWorkflowId, type FileTarget, openDossierUpdate } from '../../workflows/dossier/contract.js';
 import { dossierWorkflow } from '../../workflows/dossier/workflow.js';
 import type { SelectionDoc } from '../access.js';
-import { errors, refusalError } from '../errors.js';
+import { AppError, errors, refusalError } from '../errors.js';
+import { claimUploadKey, releaseIdempotencyKey } from '../idempotency.js';
 import type { DossierView } from '../schemas/dossier.js';
 import { viewDossier } from './dossier-view.js';
 import { isSelectionOpen } from '../../domain/selection.js';
 import { callTemporal } from './temporal-calls.js';
 
 export interface DossierServiceDeps {
-  models: Pick<Models, 'Selection' | 'Training' | 'Dossier'>;
+  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey'>;
   temporal: Client;
   taskQueue: string;
   /** How long a call to Temporal may take before the API answers 503. */
@@ -104,6 +106,55 @@ export async function applyCandidateStep(deps: DossierServiceDeps, dossier: Doss
  * Checked before an upload is streamed in, so a locked dossier does not
  * receive 10 MB for nothing. The workflow's validator still has the last word.
  */
+export interface ReceivedFile {
+  file: FileRef;
+  /** The bytes' hash and the name (api/uploads.ts): what a retry under the same key must carry again. */
+  fingerprint: string;
+}
+
+/**
+ * Hands a stored upload to the dossier's workflow under the request's
+ * Idempotency-Key. A retry sends the key's first file and deletes its own copy
+ * (claimUploadKey says why). Only a clear refusal of a first attempt proves
+ * the dossier will not use its file: it is deleted and the key freed. After a timeout the Update
+ * may still land, so the file stays; the purge removes it later if no dossier
+ * refers to it. `keyReused: 'new-action'` is the pages' rule (pageUpdateId):
+ * a form sent again with another file is a new upload, not a 422.
+ */
+export async function attachUpload(
+  deps: DossierServiceDeps,
+  files: Pick<FileStore, 'delete'>,
+  dossier: DossierState,
+  target: FileTarget,
+  received: ReceivedFile,
+  scopedKey: string | undefined,
+  keyReused: 'refuse' | 'new-action' = 'refuse',
+): Promise<DossierView> {
+  let claimed: { updateId: string | undefined; file: FileRef } = { updateId: undefined, file: received.file };
+  try {
+    claimed = await claimUploadKey(deps.models, scopedKey, received.fingerprint, received.file);
+  } catch (error) {
+    const newAction = keyReused === 'new-action' && error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED';
+    if (!newAction) {
+      await files.delete(received.file.fileId);
+      throw error;
+    }
+  }
+  if (claimed.file.fileId !== received.file.fileId) await files.delete(received.file.fileId);
+  try {
+    return await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file: claimed.file }), claimed.updateId);
+  } catch (error) {
+    // A retry's refusal proves nothing of the first attempt (it may have landed before the dossier ended):
+    // the first file is left to the purge, which keeps what the stored dossier refers to.
+    const ownFile = claimed.file.fileId === received.file.fileId;
+    if (ownFile && error instanceof AppError && error.statusCode < 500) {
+      await files.delete(received.file.fileId);
+      await releaseIdempotencyKey(deps.models, scopedKey);
+    }
+    throw error;
+  }
+}
+
 export function assertEditable(dossier: DossierState): void {
   const refusal = refusalOf('edit', dossier, Date.now());
   if (refusal) throw refusalError(refusal);

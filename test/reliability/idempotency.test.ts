@@ -41,10 +41,13 @@ describe('Idempotency-Key: a step sent again lands once', () => {
       const body = multipartFile(samplePdf(text), `${text}.pdf`);
       return stack.app.inject({ method: 'PUT', url: `${dossierPath(dossierId)}/documents/cv`, headers: { ...candidate.headers, ...body.headers, 'idempotency-key': 'cv-upload' }, payload: body.payload });
     };
+    const storedCopies = () => stack.database.connection.db!.collection('files.files').countDocuments({ 'metadata.dossierId': dossierId, 'metadata.target.document': 'cv' });
     const first = await upload('first');
     const again = await upload('first');
     expect(again.statusCode).toBe(200);
     expect(again.json().documents.cv).toEqual(first.json().documents.cv);
+    // The retry sent the first attempt's file (one Update id, one set of arguments) and deleted its own copy.
+    expect(await storedCopies()).toBe(1);
     const other = await upload('second');
     expect(other.statusCode).toBe(422);
     expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: [{ field: 'headers.idempotency-key' }] });

@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scopedDossierOf, scopedSelectionOf } from '../../api/access.js';
-import { fingerprintOf } from '../../api/idempotency.js';
+import { fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
 import { API_PREFIX } from '../../api/prefix.js';
 import { civilStatusBody, declarationBody, diplomaBody, experienceBody, situationBody } from '../../api/schemas/dossier.js';
 import { viewDossier } from '../../api/services/dossier-view.js';
-import { applyCandidateStep, assertEditable, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../../api/services/dossiers.js';
+import { applyCandidateStep, assertEditable, attachUpload, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../../api/services/dossiers.js';
 import { downloadableFormsOf } from '../../api/services/selections.js';
 import { createFileStore } from '../../db/files.js';
 import { DOCUMENT_KINDS, type DocumentKind, MAX_DIPLOMAS, MAX_EXPERIENCES, SITUATIONS, type Step } from '../../domain/dossier.js';
@@ -134,23 +134,16 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     }
   }
 
-  /** Streams the file in (the same checks as the API), then attaches it; a refused file is deleted again. */
+  /** Streams the file in (the same checks as the API), then attaches it as the API does (attachUpload). */
   async function uploadStep(request: FastifyRequest, reply: FastifyReply, screen: Screen, target: FileTarget) {
     const dossier = scopedDossierOf(request);
     // The upload's own form on the screen (partials/upload.eta): a refusal links to it and is shown in it.
     const formId = target.kind === 'document' ? `piece-${target.document}` : `justificatif-${target.entryId}`;
     try {
+      const key = idempotencyKeyOf(request, (request.query as { cle?: string }).cle);
       assertEditable(dossier);
-      const { file, fingerprint } = await receiveUpload(request, files, { maxBytes, metadata: { dossierId: dossier.dossierId, candidateId: dossier.candidate.id, target } });
-      try {
-        const updateId = await pageUpdateId(models, request, fingerprint);
-        await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file }), updateId);
-      } catch (error) {
-        // As in the API: only a clear refusal proves the dossier will not use the file.
-        const refusal = problemOf(error);
-        if (refusal && refusal.statusCode < 500) await files.delete(file.fileId);
-        throw error;
-      }
+      const received = await receiveUpload(request, files, { maxBytes, metadata: { dossierId: dossier.dossierId, candidateId: dossier.candidate.id, target } });
+      await attachUpload(deps, files, dossier, target, received, key, 'new-action');
       return reply.code(303).redirect(`${dossierPagePath(dossier.dossierId, screen.slug)}?message=fichier-enregistre#${formId}`);
     } catch (error) {
       const problem = problemOf(error, { target: formId });
