@@ -30,13 +30,13 @@ export const TRIVIAL_QUEUE = 'bench-trivial';
 export async function journeyThroughput(system: System, run: number): Promise<{ perSecond: number; cpu: Record<ProcessName, number>; seconds: number }> {
   const { trainingId, selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   const candidates = await inParallel(Array.from({ length: JOURNEYS }, (_, n) => n), 8, () => system.account('candidate'));
-  const office = apiClient(system.apiUrl, { token: (await system.account('office', [trainingId])).token, retryForMs: RETRY_MS });
+  const office = apiClient(system.apiUrls, { token: (await system.account('office', [trainingId])).token, retryForMs: RETRY_MS });
   await settle(system);
   const cpu = cpuMeter(system);
   const started = Date.now();
   const ids = await Promise.all(
     candidates.map(async (candidate, n) => {
-      const id = await candidateJourney(apiClient(system.apiUrl, { token: candidate.token, retryForMs: RETRY_MS }), selectionId, { n: run * 1000 + n });
+      const id = await candidateJourney(apiClient(system.apiUrls, { token: candidate.token, retryForMs: RETRY_MS }), selectionId, { n: run * 1000 + n });
       await officeValidates(office, id);
       return id;
     }),

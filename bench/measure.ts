@@ -3,7 +3,7 @@
  * resident memory read from /proc (Linux), and a wait for the system to be
  * quiet again between runs.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { System } from '../test/reliability/support/system.js';
 
@@ -33,6 +33,31 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU seconds of a process and of its children, live ones (PostgreSQL's
+ * backends) and those already ended (counted in its cutime/cstime).
+ */
+export function treeCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === pid) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
 /** Resident memory of a process, in MB. */
 export function rssMb(pid: number | undefined = process.pid): number {
   if (pid === undefined) return 0;
@@ -56,27 +81,28 @@ export function rssPeak(pid: number | undefined, everyMs = 25): { stop(): number
   };
 }
 
-export type ProcessName = 'database' | 'temporal' | 'worker' | 'api';
+export type ProcessName = 'database' | 'temporal' | 'postgres' | 'worker' | 'api';
 
-/** CPU seconds each process of the system spends between start and stop. */
+/** CPU seconds each part of the system spends between start and stop (every worker and every API summed). */
 export function cpuMeter(system: System): { stop(): Record<ProcessName, number> } {
-  const pids: Record<ProcessName, number | undefined> = {
-    database: system.databaseServer.pid(),
-    temporal: system.temporalServer.pid(),
-    worker: system.worker.pid(),
-    api: system.api.pid(),
-  };
-  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])) as Record<ProcessName, number>;
+  const sum = (pids: (number | undefined)[]) => pids.reduce<number>((total, pid) => total + cpuSeconds(pid), 0);
+  const read = (): Record<ProcessName, number> => ({
+    database: cpuSeconds(system.databaseServer.pid()),
+    temporal: cpuSeconds(system.temporalServer.pid()),
+    postgres: treeCpuSeconds(system.postgresServer.pid()),
+    worker: sum(system.workers.map((worker) => worker.pid())),
+    api: sum(system.apis.map((api) => api.pid())),
+  });
   const before = read();
   return {
     stop() {
       const after = read();
-      return Object.fromEntries(Object.keys(pids).map((name) => [name, after[name as ProcessName] - before[name as ProcessName]])) as Record<ProcessName, number>;
+      return Object.fromEntries(Object.keys(before).map((name) => [name, after[name as ProcessName] - before[name as ProcessName]])) as Record<ProcessName, number>;
     },
   };
 }
 
-export const PROCESS_LABELS: Record<ProcessName, string> = { database: 'FerretDB', temporal: 'Temporal server', worker: 'worker', api: 'API' };
+export const PROCESS_LABELS: Record<ProcessName, string> = { database: 'FerretDB', temporal: 'Temporal Server', postgres: 'PostgreSQL', worker: 'workers', api: 'APIs' };
 const PROCESSES = Object.keys(PROCESS_LABELS) as ProcessName[];
 
 /** "FerretDB 12.3 s (41 % of one core), …" over a window of `seconds`. */

@@ -43,7 +43,7 @@ export async function candidatesWithDossiers(system: System, count: number): Pro
   const { selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   return inParallel(Array.from({ length: count }, (_, n) => n), 8, async () => {
     const account = await system.account('candidate');
-    const opened = await apiClient(system.apiUrl, { token: account.token, retryForMs: RETRY_MS }).request('POST', `/api/selections/${selectionId}/dossiers`);
+    const opened = await apiClient(system.apiUrls, { token: account.token, retryForMs: RETRY_MS }).request('POST', `/api/selections/${selectionId}/dossiers`);
     return { account, dossierId: opened.body.dossierId as string };
   });
 }

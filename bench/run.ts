@@ -218,7 +218,7 @@ async function stormScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measu
 }
 
 async function uploadsScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
-  const system = await startSystem({ apiEnv: { UPLOAD_MAX_MB: UPLOAD_LIMIT_MB } });
+  const system = await startSystem({ instances: 1, apiEnv: { UPLOAD_MAX_MB: UPLOAD_LIMIT_MB } }); // one API: its memory is measured
   const results: Record<string, { api: UploadMeasure[]; inProcess: UploadMeasure[] }> = {};
   try {
     // Each upload goes into a dossier of its own: a replaced file's deletion is measured apart.

@@ -12,7 +12,7 @@ import type { trivialWorkflow } from './trivial-workflow.js';
 import { inParallel } from '../test/support/journey.js';
 
 const WORKFLOWS = 400;
-const system = await startSystem();
+const system = await startSystem({ instances: 1 }); // one worker: its memory is the measure
 const trivial = await startTrivialWorker(system);
 try {
   await new Promise((resolve) => setTimeout(resolve, 3_000));

@@ -31,7 +31,7 @@ async function quietRss(pid: number | undefined): Promise<number> {
 }
 
 export async function workerMemoryRun(): Promise<WorkerMemoryRun> {
-  const system = await startSystem({ workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: String(CACHED_WORKFLOWS) } });
+  const system = await startSystem({ instances: 1, workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: String(CACHED_WORKFLOWS) } }); // one worker: its memory is the measure
   try {
     const pid = system.worker.pid();
     const idleMb = await quietRss(pid);

@@ -18,6 +18,8 @@ export const devConfigSchema = z.object({
   TEMPORAL_ADDRESS: optionalUrl(/^[^\s/]+:\d+$/, 'must be host:port'),
   MONGODB_URI: optionalUrl(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://'),
   SMTP_URL: optionalUrl(/^smtps?:\/\//, 'must start with smtp:// or smtps://'),
+  /** A PostgreSQL of your own for Temporal Server (its databases temporal and temporal_visibility are created in it). */
+  DATABASE_URL: optionalUrl(/^postgres(ql)?:\/\//, 'must start with postgres://'),
   DATA_DIR: z.string().min(1).default('.data'),
   CANDIDATURE_CACHE_DIR: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
@@ -28,6 +30,8 @@ export const devConfigSchema = z.object({
   LOG_LEVEL: logEnv.LOG_LEVEL.unwrap().default('warn'),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  /** Our PostgreSQL's (not 5432: a machine with PostgreSQL installed often runs its own there). */
+  POSTGRES_PORT: port(55432),
   MONGODB_PORT: port(27017),
   SMTP_PORT: port(1025),
   API_PORT: port(3000),

@@ -35,3 +35,21 @@ export async function assertPortFree(port: number, purpose: string, host = '127.
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return tryListen(0, host);
 }
+
+/**
+ * A port free right now below `limit`, tried at random from 20000 up (the
+ * kernel hands out ports above 32768, so none of its own clash), skipping `taken`.
+ */
+export async function freePortBelow(limit: number, taken: ReadonlySet<number> = new Set(), host = '127.0.0.1'): Promise<number> {
+  const low = 20_000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (limit - low));
+    if (taken.has(port)) continue;
+    try {
+      return await tryListen(port, host);
+    } catch {
+      // taken by someone else: try another
+    }
+  }
+  throw new PortInUseError(`no free port found between ${low} and ${limit}`);
+}

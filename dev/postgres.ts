@@ -1,9 +1,11 @@
 /**
  * A PostgreSQL server of our own, from the machine's binaries (Debian's
  * `postgresql` package: /usr/lib/postgresql/<version>/bin, or initdb on the
- * PATH), in a folder of its own, on loopback. PostgreSQL refuses to run as
- * root: as root the cluster belongs to the `postgres` user the package
- * creates, and the commands run as it (runuser).
+ * PATH), in a folder of its own, on loopback, trusting local connections.
+ * PostgreSQL refuses to run as root: as root the cluster belongs to the
+ * `postgres` user the package creates, and its programs are spawned as that
+ * user directly (not through runuser, which would stand between our signals
+ * and the server: a Ctrl-C must reach the server itself).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -25,51 +27,70 @@ export function postgresBinDir(): string | null {
   return null;
 }
 
-const asRoot = () => process.getuid?.() === 0;
-/** The command as the cluster's owner: `postgres` when we are root. */
-const asOwner = (command: string, args: string[]): [string, string[]] => (asRoot() ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+/** The user PostgreSQL runs as: ourselves, or `postgres` when we are root. */
+async function clusterOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
+  try {
+    return { uid: await id('-u'), gid: await id('-g') };
+  } catch {
+    throw new ServerStartError('running as root, PostgreSQL needs the "postgres" user (created by Debian\'s postgresql package: apt-get install -y postgresql).');
+  }
+}
 
 export interface PostgresOptions {
   port: number;
   dataDir: string;
   logFile: string;
-  /** Databases created once the server is up. */
+  /** Databases created once the server is up (kept if they exist). */
   databases: string[];
 }
 
-export async function startPostgres(options: PostgresOptions): Promise<RunningServer & { url(database: string): string }> {
+export interface RunningPostgres extends RunningServer {
+  port: number;
+  /** The role every connection uses (trust authentication on loopback). */
+  user: string;
+  url(database: string): string;
+}
+
+export const POSTGRES_USER = 'candidature';
+
+export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new ServerStartError('PostgreSQL is not installed: apt-get install -y postgresql (or put initdb on the PATH).');
-  await mkdir(dirname(options.dataDir), { recursive: true });
+  const owner = await clusterOwner();
+  const asOwner = { ...(owner ?? {}), cwd: options.dataDir };
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  if (asRoot()) {
+  if (owner) {
     // The postgres user must reach its folder (a mkdtemp folder is root's alone).
     await chmod(dirname(options.dataDir), 0o755);
-    const { stdout } = await run('id', ['-u', 'postgres']).catch(() => ({ stdout: '' }));
-    if (!stdout.trim()) throw new ServerStartError('running as root, PostgreSQL needs the "postgres" user (created by Debian\'s postgresql package).');
-    const [uid, gid] = [Number(stdout.trim()), Number((await run('id', ['-g', 'postgres'])).stdout.trim())];
-    await chown(options.dataDir, uid, gid);
+    await chown(options.dataDir, owner.uid, owner.gid);
+    const reachable = await run('test', ['-w', options.dataDir], owner).then(() => true, () => false);
+    if (!reachable) {
+      throw new ServerStartError(
+        `PostgreSQL runs as the "postgres" user, which cannot reach ${options.dataDir} (a parent folder is closed to other users, /root say). ` +
+          'Choose a data folder it can reach (DATA_DIR=/var/tmp/candidature, say), or give PostgreSQL of your own with DATABASE_URL.',
+      );
+    }
   }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
-    const [command, args] = asOwner(join(bin, 'initdb'), ['-D', options.dataDir, '-U', 'candidature', '--auth=trust', '-E', 'UTF8', '--no-locale']);
-    await run(command, args);
+    await run(join(bin, 'initdb'), ['-D', options.dataDir, '-U', POSTGRES_USER, '--auth=trust', '-E', 'UTF8', '--no-locale'], asOwner);
   }
-  const [command, args] = asOwner(join(bin, 'postgres'), ['-D', options.dataDir, '-p', String(options.port), '-k', options.dataDir, '-c', 'listen_addresses=127.0.0.1']);
-  const managed = await spawnServer(command, args, options.logFile);
-  const isReady = async () => {
-    const [check, checkArgs] = asOwner(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(options.port), '-U', 'candidature']);
-    return run(check, checkArgs).then(
-      () => true,
-      () => false,
-    );
-  };
+  const managed = await spawnServer(
+    join(bin, 'postgres'),
+    ['-D', options.dataDir, '-p', String(options.port), '-k', options.dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
+    options.logFile,
+    // SIGINT is PostgreSQL's fast shutdown: SIGTERM would wait for every client to leave.
+    { ...asOwner, cwd: options.dataDir, stopSignal: 'SIGINT' },
+  );
+  const client = ['-h', '127.0.0.1', '-p', String(options.port), '-U', POSTGRES_USER];
+  const isReady = () => run(join(bin, 'pg_isready'), client, asOwner).then(() => true, () => false);
   await waitUntilReady('PostgreSQL', managed, options.logFile, isReady, 60_000);
-  const url = (database: string) => `postgres://candidature@127.0.0.1:${options.port}/${database}`;
   for (const database of options.databases) {
-    const [create, createArgs] = asOwner(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(options.port), '-U', 'candidature', database]);
-    await run(create, createArgs).catch((error: { stderr?: string }) => {
+    await run(join(bin, 'createdb'), [...client, database], asOwner).catch((error: { stderr?: string }) => {
       if (!/already exists/.test(String(error.stderr))) throw error;
     });
   }
-  return { name: 'postgres', address: url('postgres'), pid: managed.child.pid, stop: () => managed.stop(), kill: () => managed.kill(), url };
+  const url = (database: string) => `postgres://${POSTGRES_USER}@127.0.0.1:${options.port}/${database}`;
+  return { name: 'postgres', address: url('postgres'), port: options.port, user: POSTGRES_USER, pid: managed.child.pid, stop: () => managed.stop(), kill: () => managed.kill(), url };
 }

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, constants, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { access, constants, cp, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Temporal CLI tag known to build with `go install` (later tags carry a `replace` directive it refuses). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+/** The production engine (dev/temporal-server.ts) and its Web UI; docker-compose.yml pins the same. */
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+export const TEMPORAL_UI_VERSION = 'v2.42.1';
 const launcherSource = fileURLToPath(new URL('../tools/ferretdb-launcher/', import.meta.url));
 
 export class ProvisioningError extends Error {
@@ -139,4 +142,52 @@ export async function provisionFerretDb(options: ProvisionOptions): Promise<stri
       logFile,
     }),
   );
+}
+
+export interface TemporalServerBinaries {
+  server: string;
+  sqlTool: string;
+  /** The server's SQL schemas (schema/postgresql/v12/…), for temporal-sql-tool update-schema. */
+  schemaDir: string;
+}
+
+/** The module's folder in Go's module cache, downloading it if needed. */
+async function goModuleDir(options: ProvisionOptions, module: string, logFile: string): Promise<string> {
+  const json = await new Promise<string>((resolvePromise, reject) => {
+    const child = spawn(options.go, ['mod', 'download', '-json', module], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.pipe(createWriteStream(logFile, { flags: 'a' }));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolvePromise(out) : reject(new ProvisioningError(`go mod download ${module} exited with code ${code}`))));
+  });
+  return (JSON.parse(json) as { Dir: string }).Dir;
+}
+
+/** Temporal Server and its SQL schema tool, built once into the cache (about 3 minutes on 2 cores), with the schemas beside them. */
+export async function provisionTemporalServer(options: ProvisionOptions): Promise<TemporalServerBinaries> {
+  const name = `temporal-server-${TEMPORAL_SERVER_VERSION}`;
+  const server = await buildOnce(options, name, 'temporal-server', async (outDir, logFile) => {
+    const module = `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`;
+    // Each `go install` names its binary after its package folder (server, sql): one folder each.
+    for (const [pkg, binary] of [['cmd/server', 'temporal-server'], ['cmd/tools/sql', 'temporal-sql-tool']] as const) {
+      const gobin = join(outDir, `.${binary}`);
+      await run(options.go, ['install', `go.temporal.io/server/${pkg}@${TEMPORAL_SERVER_VERSION}`], { env: { ...process.env, GOBIN: gobin }, logFile });
+      await rename(join(gobin, pkg.split('/').pop()!), join(outDir, binary));
+      await rm(gobin, { recursive: true, force: true });
+    }
+    await cp(join(await goModuleDir(options, module, logFile), 'schema', 'postgresql'), join(outDir, 'schema', 'postgresql'), { recursive: true });
+  });
+  const dir = join(server, '..');
+  return { server, sqlTool: join(dir, 'temporal-sql-tool'), schemaDir: join(dir, 'schema') };
+}
+
+/** The Temporal Web UI's server (its pages are in the Go module), built once into the cache. */
+export async function provisionTemporalUi(options: ProvisionOptions): Promise<string> {
+  return buildOnce(options, `temporal-ui-server-${TEMPORAL_UI_VERSION}`, 'temporal-ui-server', async (outDir, logFile) => {
+    const gobin = join(outDir, '.bin');
+    await run(options.go, ['install', `github.com/temporalio/ui-server/v2/cmd/server@${TEMPORAL_UI_VERSION}`], { env: { ...process.env, GOBIN: gobin }, logFile });
+    await rename(join(gobin, 'server'), join(outDir, 'temporal-ui-server'));
+    await rm(gobin, { recursive: true, force: true });
+  });
 }

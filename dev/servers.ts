@@ -1,10 +1,8 @@
-import { Connection } from '@temporalio/client';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface RunningServer {
   name: string;
@@ -28,6 +26,18 @@ export interface ManagedProcess {
   kill(): Promise<void>;
 }
 
+/** Every server spawned and not yet exited, in order of spawn (stopAllServers). */
+const liveServers: ManagedProcess[] = [];
+
+/**
+ * Stops every server this process spawned and that still runs, the last
+ * spawned first, including one still starting: a Ctrl-C at any moment of
+ * `npm start` leaves nothing behind.
+ */
+export async function stopAllServers(): Promise<void> {
+  for (const server of [...liveServers].reverse()) await server.stop().catch(() => undefined);
+}
+
 /** Makes sure no child outlives this process, however it ends. */
 export function killOnExit(child: ChildProcess): void {
   const kill = () => {
@@ -37,13 +47,23 @@ export function killOnExit(child: ChildProcess): void {
   child.once('exit', () => process.removeListener('exit', kill));
 }
 
+export interface SpawnOptions {
+  /** Run as this user (PostgreSQL refuses root): the server itself is our child, so signals reach it. */
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+  /** How it is asked to stop: SIGTERM by default; PostgreSQL's fast shutdown is SIGINT. */
+  stopSignal?: NodeJS.Signals;
+}
+
 /** Spawns a server whose output goes to a log file, and stops it with SIGTERM (SIGKILL after a grace period). */
-export async function spawnServer(command: string, args: string[], logFile: string): Promise<ManagedProcess> {
+export async function spawnServer(command: string, args: string[], logFile: string, options: SpawnOptions = {}): Promise<ManagedProcess> {
   await mkdir(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   // Own process group: a Ctrl-C in the terminal reaches only the parent, which
   // then stops everything in order (API and worker before the servers).
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const { stopSignal = 'SIGTERM', ...spawnOptions } = options;
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOptions });
   killOnExit(child);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
@@ -52,12 +72,12 @@ export async function spawnServer(command: string, args: string[], logFile: stri
     child.once('error', () => resolve(-1));
   });
   void exited.then(() => log.end());
-  return {
+  const managed: ManagedProcess = {
     child,
     exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(stopSignal);
       const timedOut = await Promise.race([exited.then(() => false), delay(10_000).then(() => true)]);
       if (timedOut) {
         child.kill('SIGKILL');
@@ -70,6 +90,9 @@ export async function spawnServer(command: string, args: string[], logFile: stri
       await exited;
     },
   };
+  liveServers.push(managed);
+  void exited.then(() => liveServers.splice(liveServers.indexOf(managed), 1));
+  return managed;
 }
 
 /** Polls `ready` until it resolves true, failing early if the process dies. */
@@ -84,55 +107,6 @@ export async function waitUntilReady(name: string, managed: ManagedProcess, logF
   }
   await managed.stop();
   throw new ServerStartError(`${name} did not become ready within ${timeoutMs / 1000} s. See ${logFile}.`);
-}
-
-export interface TemporalDevServerOptions {
-  binary: string;
-  port: number;
-  /** Web UI port; the UI is disabled when omitted. */
-  uiPort?: number;
-  /** SQLite file that keeps workflows across restarts. */
-  dbFile: string;
-  logFile: string;
-  namespace?: string;
-  /** Server dynamic config, e.g. a low continue-as-new threshold in a test. */
-  dynamicConfig?: Record<string, string | number>;
-  /** The Web UI's codec server (our API's /api/temporal-codec), so operators read payloads decrypted. */
-  uiCodecEndpoint?: string;
-}
-
-/** `temporal server start-dev` with our search attributes registered, ready to take workflows. */
-export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<RunningServer> {
-  const address = `127.0.0.1:${options.port}`;
-  const namespace = options.namespace ?? 'default';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile, '--log-level', 'warn'];
-  args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
-  if (options.uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
-  if (namespace !== 'default') args.push('--namespace', namespace);
-  for (const key of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key.name}=Keyword`);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
-
-  await mkdir(dirname(options.dbFile), { recursive: true });
-  const managed = await spawnServer(options.binary, args, options.logFile);
-  await waitUntilReady(
-    'Temporal dev server',
-    managed,
-    options.logFile,
-    async () => {
-      // Lazy, so the finally block closes the channel even when connecting fails
-      // (a failed eager connect leaves grpc-js retrying in the background).
-      const connection = Connection.lazy({ address, connectTimeout: 1_000 });
-      try {
-        await connection.ensureConnected();
-        const { namespaceInfo } = await connection.workflowService.describeNamespace({ namespace });
-        return Boolean(namespaceInfo);
-      } finally {
-        await connection.close();
-      }
-    },
-    60_000,
-  );
-  return { name: 'temporal', address, pid: managed.child.pid, stop: () => managed.stop(), kill: () => managed.kill() };
 }
 
 export interface FerretDbOptions {

@@ -1,8 +1,10 @@
 /**
- * `npm start`: the whole system on one machine with embedded defaults.
- * Starts (or reuses, when given by URL) Temporal, the database and an SMTP
- * catcher, loads the demo data once, then runs the worker and the API as
- * child processes, exactly as they run in production. Ctrl-C stops it all.
+ * `npm start`: the whole system on one machine with embedded defaults, in the
+ * production topology: PostgreSQL, Temporal Server on it and its Web UI, the
+ * MongoDB-protocol database, an SMTP catcher (each reused instead when given
+ * by URL), the demo data loaded once, then the worker and the API as child
+ * processes, exactly as they run in production. Ctrl-C stops it all, at any
+ * moment, servers still starting included.
  */
 import { API_PREFIX } from '../api/prefix.js';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,22 +20,30 @@ import { newPayloadKeyEntry } from '../temporal/keys.js';
 import { cacheDirectory, loadDevConfig } from './config.js';
 import { startMailCatcher } from './mail-catcher.js';
 import { assertPortFree, PortInUseError } from './ports.js';
-import { ProvisioningError, provisionFerretDb, provisionTemporal } from './provision.js';
-import { killOnExit, type RunningServer, ServerStartError, startFerretDb, startTemporalDevServer } from './servers.js';
+import { startEngine } from './engine.js';
+import { ProvisioningError, provisionFerretDb, provisionTemporalServer, provisionTemporalUi } from './provision.js';
+import { killOnExit, ServerStartError, startFerretDb, stopAllServers } from './servers.js';
+import { localTemporalPorts } from './temporal-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => console.log(`[start] ${line}`);
 
 const stopActions: (() => Promise<void>)[] = [];
-let stopping = false;
+let stopped: Promise<void> | undefined;
 
+/**
+ * Once, however many signals arrive: the terminal's Ctrl-C reaches this
+ * process and npm forwards it again; a second call waits for the first.
+ */
 async function stopAll(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  stopped ??= (async () => {
     log('stopping…');
     for (const stop of stopActions.reverse()) await stop().catch((error) => log(`while stopping: ${(error as Error).message}`));
+    // Whatever was still starting (a server not yet ready, a build) has no stop action yet.
+    await stopAllServers();
     log('stopped; data kept for the next start.');
-  }
+  })();
+  await stopped;
   process.exit(exitCode);
 }
 
@@ -51,7 +61,7 @@ function runChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildPr
   prefix(child.stdout!, process.stdout);
   prefix(child.stderr!, process.stderr);
   child.once('exit', (code, signal) => {
-    if (!stopping) {
+    if (!stopped) {
       log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything.`);
       void stopAll(1);
     }
@@ -98,36 +108,44 @@ async function main(): Promise<void> {
 
   // Check every port first, so a clash is reported before anything starts.
   const ports: [number, string][] = [[config.API_PORT, 'HTTP API']];
-  if (!config.TEMPORAL_ADDRESS) ports.push([config.TEMPORAL_PORT, 'Temporal gRPC'], [config.TEMPORAL_UI_PORT, 'Temporal Web UI']);
+  if (!config.TEMPORAL_ADDRESS) {
+    const temporalPorts = localTemporalPorts(config.TEMPORAL_PORT);
+    ports.push([temporalPorts.frontend, 'Temporal gRPC'], [config.TEMPORAL_UI_PORT, 'Temporal Web UI'], [temporalPorts.frontendHttp, 'Temporal HTTP']);
+    for (const [service, port] of [['history', temporalPorts.history], ['matching', temporalPorts.matching], ['worker', temporalPorts.worker]] as const) ports.push([port, `Temporal ${service} service`]);
+    for (const port of temporalPorts.membership) ports.push([port, 'Temporal membership']);
+    if (!config.DATABASE_URL) ports.push([config.POSTGRES_PORT, 'PostgreSQL (for Temporal)']);
+  }
   if (!config.MONGODB_URI) ports.push([config.MONGODB_PORT, 'FerretDB (MongoDB protocol)']);
   if (!config.SMTP_URL) ports.push([config.SMTP_PORT, 'SMTP catcher']);
   for (const [port, purpose] of ports) await assertPortFree(port, purpose);
 
   const provisionOptions = { cacheDir: cacheDirectory(config), go: config.GO, log, path: config.PATH };
 
-  // Both builds at once: on a fresh machine this halves the first start.
-  const [temporalBinary, ferretBinary] = await Promise.all([
-    config.TEMPORAL_ADDRESS ? undefined : provisionTemporal(provisionOptions),
+  // The builds at once: on a fresh machine this halves the first start.
+  const [temporalBinaries, uiBinary, ferretBinary] = await Promise.all([
+    config.TEMPORAL_ADDRESS ? undefined : provisionTemporalServer(provisionOptions),
+    config.TEMPORAL_ADDRESS ? undefined : provisionTemporalUi(provisionOptions),
     config.MONGODB_URI ? undefined : provisionFerretDb(provisionOptions),
   ]);
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUi = 'the Web UI of your Temporal server';
   if (!temporalAddress) {
-    const binary = temporalBinary!;
-    const temporal: RunningServer = await startTemporalDevServer({
-      binary,
-      port: config.TEMPORAL_PORT,
-      uiPort: config.TEMPORAL_UI_PORT,
+    const engine = await startEngine({
+      binaries: temporalBinaries!,
+      dir: dataDir,
+      logDir,
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { postgresPort: config.POSTGRES_PORT }),
+      ports: localTemporalPorts(config.TEMPORAL_PORT),
       // The UI asks our API to decrypt payloads, for a logged-in operator or admin only.
-      uiCodecEndpoint: `http://localhost:${config.API_PORT}${API_PREFIX}/temporal-codec`,
-      dbFile: join(dataDir, 'temporal.sqlite'),
-      logFile: join(logDir, 'temporal.log'),
+      ui: { binary: uiBinary!, port: config.TEMPORAL_UI_PORT, codecEndpoint: `http://localhost:${config.API_PORT}${API_PREFIX}/temporal-codec` },
     });
-    stopActions.push(temporal.stop);
-    temporalAddress = temporal.address;
+    stopActions.push(engine.stop);
+    temporalAddress = engine.temporal.address;
     temporalUi = `http://localhost:${config.TEMPORAL_UI_PORT}`;
-    log(`Temporal dev server on ${temporal.address} (binary ${binary})`);
+    log(
+      `Temporal Server on ${engine.temporal.address}, stored in PostgreSQL ${config.DATABASE_URL ? 'of DATABASE_URL' : `on 127.0.0.1:${config.POSTGRES_PORT} (${join(dataDir, 'postgres')})`}`,
+    );
   }
 
   let mongoUri = config.MONGODB_URI;
@@ -194,8 +212,8 @@ async function main(): Promise<void> {
   );
 }
 
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
 
 main().catch(async (error: unknown) => {
   const known = error instanceof PortInUseError || error instanceof ProvisioningError || error instanceof ServerStartError || error instanceof ConfigError;

@@ -1,6 +1,6 @@
 /**
  * Every custom search attribute our workflows set: the dev server registers
- * exactly this list (dev/servers.ts), docker-compose.yml the same names.
+ * exactly this list (dev/temporal-server.ts), docker-compose.yml the same names.
  * Visibility is not encrypted (the server indexes it), so these hold ids and
  * statuses only, never a name or an address (docs/DATA-PROTECTION.md).
  *

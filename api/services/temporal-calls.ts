@@ -1,4 +1,5 @@
 import { type Client, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errors } from '../errors.js';
 
 /** gRPC codes meaning "Temporal cannot be reached right now", not "your request is wrong". */
@@ -15,16 +16,36 @@ export function isTemporalUnavailable(error: unknown): boolean {
   return typeof code === 'number' && UNAVAILABLE_CODES.has(code);
 }
 
+const GRPC_FAILED_PRECONDITION = 9;
+
+/**
+ * "Workflow Task in failed state": the workflow's last task failed or timed
+ * out (its worker died holding it, or was too slow), and Temporal refuses
+ * Updates until the next task runs, a moment later on any worker. Nothing was
+ * admitted, so the same call may be sent again.
+ */
+function isTaskMomentarilyFailed(error: unknown): boolean {
+  if (!(error instanceof ServiceError)) return false;
+  const cause = error.cause as { code?: unknown; details?: unknown } | undefined;
+  return cause?.code === GRPC_FAILED_PRECONDITION && /workflow task in failed state/i.test(String(cause.details ?? error.message));
+}
+
 /**
  * Runs one call to Temporal within `timeoutMs` (the client otherwise retries
  * for tens of seconds), answering 503 with a French message when Temporal is
- * out of reach, so a request never hangs nor ends in a 500 for it.
+ * out of reach, so a request never hangs nor ends in a 500 for it. A workflow
+ * between two tasks is asked again until the deadline.
  */
 export async function callTemporal<T>(temporal: Client, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  try {
-    return await temporal.withDeadline(Date.now() + timeoutMs, call);
-  } catch (error) {
-    if (isTemporalUnavailable(error)) throw errors.workflowUnavailable();
-    throw error;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await temporal.withDeadline(deadline, call);
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw errors.workflowUnavailable();
+      if (!isTaskMomentarilyFailed(error)) throw error;
+      if (Date.now() + 250 >= deadline) throw errors.workflowUnavailable();
+      await delay(250);
+    }
   }
 }

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDirectory, loadDevConfig } from '../../dev/config.js';
-import { assertPortFree, PortInUseError } from '../../dev/ports.js';
-import { ProvisioningError, provisionFerretDb, provisionTemporal } from '../../dev/provision.js';
-import { ServerStartError, startFerretDb, startTemporalDevServer } from '../../dev/servers.js';
+import { assertPortFree, freePortBelow, PortInUseError } from '../../dev/ports.js';
+import { startPostgres } from '../../dev/postgres.js';
+import { ProvisioningError, provisionFerretDb, provisionTemporal, provisionTemporalServer } from '../../dev/provision.js';
+import { ServerStartError, startFerretDb } from '../../dev/servers.js';
+import { freeTemporalPorts, startTemporalServer } from '../../dev/temporal-server.js';
 
 describe('local servers: failures are loud', () => {
   let dir: string;
@@ -40,12 +42,19 @@ describe('local servers: failures are loud', () => {
     await expect(startFerretDb({ binary, port: takenPort, dataDir: join(dir, 'db'), logFile: join(dir, 'ferret.log') })).rejects.toThrow(ServerStartError);
   });
 
-  it('fails to start Temporal on a taken port instead of waiting forever', async () => {
-    const binary = await provisionTemporal(provisionOptions());
-    await expect(
-      startTemporalDevServer({ binary, port: takenPort, dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') }),
-    ).rejects.toThrow(ServerStartError);
-  });
+  it('fails to start Temporal Server on a taken port instead of waiting forever, and PostgreSQL too', async () => {
+    const binaries = await provisionTemporalServer(provisionOptions());
+    await expect(startPostgres({ port: takenPort, dataDir: join(dir, 'pg-taken'), logFile: join(dir, 'pg-taken.log'), databases: [] })).rejects.toThrow(ServerStartError);
+    const postgres = await startPostgres({ port: await freePortBelow(32_768), dataDir: join(dir, 'pg'), logFile: join(dir, 'pg.log'), databases: [] });
+    try {
+      const ports = { ...(await freeTemporalPorts()), frontend: takenPort };
+      await expect(
+        startTemporalServer({ binaries, store: { host: '127.0.0.1', port: postgres.port, user: postgres.user }, ports, dir: join(dir, 'temporal'), logFile: join(dir, 'temporal.log') }),
+      ).rejects.toThrow(ServerStartError);
+    } finally {
+      await postgres.stop();
+    }
+  }, 120_000);
 
   it('says what to install when Go is missing and nothing is cached', async () => {
     const options = { cacheDir: join(dir, 'empty-cache'), go: join(dir, 'no-such-go'), log: () => {}, path: '' };

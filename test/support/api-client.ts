@@ -3,7 +3,8 @@
  * is: JSON in and out, one file per upload in the field `file`, an optional
  * Idempotency-Key, and (when asked) a request that got a 503 or no answer
  * sent again with the same key until it gets one. It talks to the app in
- * process (`app.inject`) or to a running API over HTTP.
+ * process (`app.inject`) or to running APIs over HTTP — several in turn, as a
+ * load balancer spreads requests (round-robin; a retry goes to the next one).
  */
 import type { FastifyInstance } from 'fastify';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -50,22 +51,32 @@ export interface ClientOptions {
   retryForMs?: number;
 }
 
-/** `target`: the app itself, or the API's base URL (e.g. http://127.0.0.1:3000). */
-export function apiClient(target: FastifyInstance | string, options: ClientOptions = {}) {
+/** Hands the API base URLs out in turn, shared by every client of a run (one load balancer). */
+const turns = new WeakMap<readonly string[], number>();
+function nextUrl(urls: readonly string[]): string {
+  const turn = turns.get(urls) ?? 0;
+  turns.set(urls, turn + 1);
+  return urls[turn % urls.length]!;
+}
+
+/** `target`: the app itself, or the API's base URL (e.g. http://127.0.0.1:3000), or several. */
+export function apiClient(target: FastifyInstance | string | readonly string[], options: ClientOptions = {}) {
   const { token, tally = new Tally(), retryForMs = 0, headers: always = {} } = options;
 
   async function once(method: string, path: string, init: RequestInit): Promise<Answer> {
     const headers: Record<string, string> = { ...always, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.key ? { 'idempotency-key': init.key } : {}), ...init.headers };
     const multipart = init.file ? multipartFile(init.file.bytes, init.file.name) : undefined;
     if (multipart) Object.assign(headers, multipart.headers);
-    if (typeof target !== 'string') {
-      const response = await target.inject({ method: method as 'GET', url: path, headers, ...(init.json !== undefined ? { payload: init.json as object } : {}), ...(multipart ? { payload: multipart.payload } : {}) });
+    if (typeof target !== 'string' && !Array.isArray(target)) {
+      const app = target as FastifyInstance;
+      const response = await app.inject({ method: method as 'GET', url: path, headers, ...(init.json !== undefined ? { payload: init.json as object } : {}), ...(multipart ? { payload: multipart.payload } : {}) });
       const type = String(response.headers['content-type'] ?? '');
       return { status: response.statusCode, body: response.body && type.includes('json') ? response.json() : response.body, headers: response.headers as Answer['headers'] };
     }
     if (init.json !== undefined) headers['content-type'] = 'application/json';
     const body = init.json !== undefined ? JSON.stringify(init.json) : multipart?.payload;
-    const response = await fetch(`${target}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const base = typeof target === 'string' ? target : nextUrl(target as readonly string[]);
+    const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await response.text();
     return {
       status: response.status,

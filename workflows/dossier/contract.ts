@@ -15,6 +15,7 @@ import { SEARCH_ATTRIBUTES } from '../search-attributes.js';
 
 export const DOSSIER_TASK_QUEUE = 'dossiers';
 
+
 /**
  * One dossier per candidate per selection: the workflow id is the business key,
  * so a second "+ S'inscrire" finds the dossier already running.

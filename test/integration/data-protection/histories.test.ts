@@ -5,7 +5,10 @@
  * step that carried it), not a copy after every step.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { postgresBinDir } from '../../../dev/postgres.js';
 import { describe, expect, inject, it } from 'vitest';
 import { accountEmailWorkflowId } from '../../../workflows/accounts/contract.js';
 import { accountEmailWorkflow } from '../../../workflows/accounts/workflow.js';
@@ -17,11 +20,18 @@ import { historyFootprint, occurrences } from '../../support/history.js';
 import { candidateJourney } from '../../support/journey.js';
 import { eventually, useTestStack, useClientWithoutCodec } from '../../support/stack.js';
 
-/** The Temporal server's own storage: its SQLite file and write-ahead log, as bytes. */
+const run = promisify(execFile);
+
+/**
+ * The Temporal server's own storage: every row of its two PostgreSQL databases
+ * as pg_dump writes them, with each bytea value (hex in the dump) decoded back
+ * to its bytes, so a payload stored in clear would be found as it was sent.
+ */
 async function temporalStorage(): Promise<Buffer> {
-  const file = inject('temporalDbFile');
-  const parts = await Promise.all(['', '-wal'].map((suffix) => readFile(`${file}${suffix}`).catch(() => Buffer.alloc(0))));
-  return Buffer.concat(parts);
+  const dumps = await Promise.all(inject('temporalDatabases').map(async (url) => (await run(join(postgresBinDir()!, 'pg_dump'), ['--data-only', url], { maxBuffer: 1 << 30 })).stdout));
+  const text = dumps.join('\n');
+  const blobs = [...text.matchAll(/\\x([0-9a-f]+)/g)].map((match) => Buffer.from(match[1]!, 'hex'));
+  return Buffer.concat([Buffer.from(text), ...blobs]);
 }
 
 describe('what the Temporal server keeps of a candidate', () => {

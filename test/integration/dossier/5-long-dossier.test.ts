@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDirectory, loadDevConfig } from '../../../dev/config.js';
-import { freePort } from '../../../dev/ports.js';
-import { provisionTemporal } from '../../../dev/provision.js';
-import { type RunningServer, startTemporalDevServer } from '../../../dev/servers.js';
+import { type RunningEngine, startEngine } from '../../../dev/engine.js';
+import { provisionTemporalServer } from '../../../dev/provision.js';
 import { loggedIn } from '../../support/accounts.js';
 import { civilStatus, createSelection, hoursFromNow } from '../../support/fixtures.js';
 import { samplePdf } from '../../support/files.js';
@@ -14,31 +13,25 @@ import { apiClient, dossierPath } from '../../support/api-client.js';
 import { candidateJourney } from '../../support/journey.js';
 
 /**
- * A server of its own that suggests continue-as-new after 40 events (the
+ * An engine of its own that suggests continue-as-new after 40 events (the
  * default is thousands), so a dossier carries its state over several runs
  * within one test.
  */
 describe('continue-as-new', () => {
-  let temporal: RunningServer;
+  let engine: RunningEngine;
   let dir: string;
   let stack: TestStack;
 
   beforeAll(async () => {
     const config = loadDevConfig();
-    const binary = await provisionTemporal({ cacheDir: cacheDirectory(config), go: config.GO, log: () => {}, path: config.PATH });
+    const binaries = await provisionTemporalServer({ cacheDir: cacheDirectory(config), go: config.GO, log: () => {}, path: config.PATH });
     dir = await mkdtemp(join(tmpdir(), 'candidature-can-'));
-    temporal = await startTemporalDevServer({
-      binary,
-      port: await freePort(),
-      dbFile: join(dir, 'temporal.sqlite'),
-      logFile: join(dir, 'temporal.log'),
-      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
-    });
-    stack = await startTestStack({ temporalAddress: temporal.address });
+    engine = await startEngine({ binaries, dir, logDir: dir, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } });
+    stack = await startTestStack({ temporalAddress: engine.temporal.address });
   });
   afterAll(async () => {
     await stack?.close();
-    await temporal?.stop();
+    await engine?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

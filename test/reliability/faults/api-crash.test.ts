@@ -35,9 +35,9 @@ it('loses nothing when the API process is killed (kill -9) in the middle of conc
       return Date.now() - down;
     })();
   };
-  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
+  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrls, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
   const downMs = await crash!;
-  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds, 180_000);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrls, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds, 180_000);
 
   await report('api-crash', {
     journeys: JOURNEYS,

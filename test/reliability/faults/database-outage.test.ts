@@ -21,7 +21,7 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
   const { trainingId, selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
   const candidates = await inParallel(Array.from({ length: JOURNEYS }, (_, n) => n), 8, () => system.account('candidate'));
   const office = await system.account('office', [trainingId]);
-  const reader = apiClient(system.apiUrl, { token: candidates[0]!.token });
+  const reader = apiClient(system.apiUrls, { token: candidates[0]!.token });
   const tally = new Tally();
 
   // The outage starts once a third of all steps were accepted: steps are in flight when it begins.
@@ -53,9 +53,9 @@ it('answers 503 while the database is down, retries what was accepted, and ends 
     })();
   };
 
-  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrl, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
+  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrls, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
   const during = await outage!;
-  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds, 180_000);
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrls, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds, 180_000);
 
   await report('database-outage', {
     journeys: JOURNEYS,

@@ -25,7 +25,7 @@ it('keeps the API answering while the SMTP relay is down, then refusing (451), a
   let phase: keyof typeof timings = 'relayUp';
   const journey = async (n: number) => {
     const started = Date.now();
-    const id = await candidateJourney(apiClient(system.apiUrl, { token: candidates[n]!.token, tally }), selectionId, { n });
+    const id = await candidateJourney(apiClient(system.apiUrls, { token: candidates[n]!.token, tally }), selectionId, { n });
     timings[phase].push(Date.now() - started);
     return id;
   };

@@ -29,7 +29,7 @@ it('carries every dossier, timer and reminder across a crash of the Temporal ser
   const selectionC = await createSelection(models, { opensAt: at(-3600), closesAt: closesC, reminderOffsetsDays: [30 / DAY_S] });
   const tally = new Tally();
   const candidates = await inParallel(Array.from({ length: 3 * PER_SELECTION }, (_, n) => n), 8, () => system.account('candidate'));
-  const clientOf = (n: number) => apiClient(system.apiUrl, { token: candidates[n]!.token, tally, retryForMs: RETRY_MS });
+  const clientOf = (n: number) => apiClient(system.apiUrls, { token: candidates[n]!.token, tally, retryForMs: RETRY_MS });
 
   // Each candidate opens a dossier and saves the civil status: open dossiers with pending timers.
   const selections = [selectionA, selectionB, selectionC];
@@ -47,7 +47,7 @@ it('carries every dossier, timer and reminder across a crash of the Temporal ser
   // Crash: kill -9, so nothing is flushed on the way out.
   const killedAt = Date.now();
   await system.temporalServer.kill();
-  const noRetry = apiClient(system.apiUrl, { token: candidates[1]!.token });
+  const noRetry = apiClient(system.apiUrls, { token: candidates[1]!.token });
   const b0 = encodeURIComponent(dossierIds[1]!);
   const stepStarted = Date.now();
   const stepDuringOutage = await noRetry.request('PUT', `/api/dossiers/${b0}/situation`, { json: { status: 'etudiant' }, key: 'outage-probe' });
@@ -72,7 +72,7 @@ it('carries every dossier, timer and reminder across a crash of the Temporal ser
     4,
     ({ n }) => candidateJourney(clientOf(n), selectionB.selectionId, { n }),
   );
-  await inParallel(finished, 4, (id) => officeValidates(apiClient(system.apiUrl, { token: office.token, tally, retryForMs: RETRY_MS }), id));
+  await inParallel(finished, 4, (id) => officeValidates(apiClient(system.apiUrls, { token: office.token, tally, retryForMs: RETRY_MS }), id));
   await waitForEmails(system, finished.map((id) => `${id}:validated`), 60_000);
   const validatedB = await Promise.all(finished.map((id) => workflowState(system, id)));
   const emails = auditEmails(system.emails);

@@ -13,8 +13,10 @@ import { connectDatabase, type Database } from '../../../db/connection.js';
 import { cacheDirectory, loadDevConfig } from '../../../dev/config.js';
 import { type CaughtEmail, type MailCatcher, startMailCatcher } from '../../../dev/mail-catcher.js';
 import { freePort } from '../../../dev/ports.js';
-import { provisionFerretDb, provisionTemporal } from '../../../dev/provision.js';
-import { killOnExit, type RunningServer, startFerretDb, startTemporalDevServer } from '../../../dev/servers.js';
+import { startPostgres } from '../../../dev/postgres.js';
+import { provisionFerretDb, provisionTemporalServer } from '../../../dev/provision.js';
+import { killOnExit, type RunningServer, startFerretDb } from '../../../dev/servers.js';
+import { freeTemporalPorts, startTemporalServer } from '../../../dev/temporal-server.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
 const PASSWORD = 'cheval agrafe pile correcte';
@@ -115,14 +117,23 @@ export interface Account {
 }
 
 export interface System {
+  /** The first API's URL (a request to one process). */
   apiUrl: string;
+  /** Every API's URL: clients given these spread their requests as a load balancer would. */
+  apiUrls: string[];
   dir: string;
   database: Database;
   temporal: Client;
+  /** Temporal Server (all four services in one process), on `postgresServer`. */
   temporalServer: RestartableServer;
+  /** The PostgreSQL that Temporal Server stores in. */
+  postgresServer: RestartableServer;
   databaseServer: RestartableServer;
+  /** The first of `apis` and of `workers`. */
   api: NodeService;
   worker: NodeService;
+  apis: NodeService[];
+  workers: NodeService[];
   /** Every message the SMTP server accepted, across its restarts. */
   emails: CaughtEmail[];
   mail: {
@@ -138,11 +149,13 @@ export interface System {
 
 /**
  * The whole system as it runs in production, on real servers, each in its own
- * process so that a test can crash or cut any of them: Temporal dev server
- * (SQLite file), FerretDB (SQLite files), an SMTP server, and the API and the
- * worker started from their entry points (`api/server.ts`, `worker/main.ts`).
+ * process so that a test can crash or cut any of them: PostgreSQL, Temporal
+ * Server on it, FerretDB (SQLite files), an SMTP server, and two APIs and two
+ * workers started from their entry points (`api/server.ts`, `worker/main.ts`).
  */
 export interface SystemOptions {
+  /** How many API and worker processes (2 each by default, as a school that outgrew one machine runs). */
+  instances?: number;
   apiEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
   /** Writes a V8 CPU profile of the API and of the worker into this folder when they stop (benchmarks). */
@@ -156,12 +169,23 @@ export interface SystemOptions {
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
   const devConfig = loadDevConfig();
   const provisionOptions = { cacheDir: cacheDirectory(devConfig), go: devConfig.GO, log: () => {}, path: devConfig.PATH };
-  const [temporalBinary, ferretBinary] = await Promise.all([provisionTemporal(provisionOptions), provisionFerretDb(provisionOptions)]);
+  const [binaries, ferretBinary] = await Promise.all([provisionTemporalServer(provisionOptions), provisionFerretDb(provisionOptions)]);
   const dir = await mkdtemp(join(tmpdir(), 'candidature-faults-'));
-  const [temporalPort, ferretPort, smtpPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const instances = options.instances ?? 2;
+  const [postgresPort, ferretPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
+  const apiPorts = await Promise.all(Array.from({ length: instances }, () => freePort()));
+  const temporalPorts = await freeTemporalPorts();
 
+  const startPg = () => startPostgres({ port: postgresPort, dataDir: join(dir, 'postgres'), logFile: join(dir, 'postgres.log'), databases: [] });
+  const postgresServer = restartable(startPg, await startPg());
   const startTemporal = () =>
-    startTemporalDevServer({ binary: temporalBinary, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
+    startTemporalServer({
+      binaries,
+      store: { host: '127.0.0.1', port: postgresPort, user: 'candidature' },
+      ports: temporalPorts,
+      dir: join(dir, 'temporal'),
+      logFile: join(dir, 'temporal.log'),
+    });
   const startFerret = () =>
     startFerretDb({
       binary: ferretBinary,
@@ -195,29 +219,39 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     MONGODB_URI: mongoUri,
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     PUBLIC_BASE_URL: 'http://candidature.test',
-    API_PORT: String(apiPort),
     LOG_LEVEL: 'warn',
     TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     TEMPORAL_PAYLOAD_ENCRYPTION: encryption,
   };
   const profiled = (name: string) => (options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, name)}`] : []);
-  const worker = nodeService('worker', 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, 'worker.log'), (out) => out.includes('worker: polling'), profiled('worker'));
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  // The API logs at info: its log (kept with KEEP_FAULT_LOGS=1) tells what each request did.
-  const api = nodeService('api', 'api/server.ts', { ...env, LOG_LEVEL: 'info', ...options.apiEnv }, join(dir, 'api.log'), undefined, profiled('api'));
-  await worker.start();
-  await api.start();
-  await waitForHttp(`${apiUrl}/api/health`);
+  const workers = Array.from({ length: instances }, (_, n) =>
+    nodeService(`worker ${n + 1}`, 'worker/main.ts', { ...env, ...options.workerEnv }, join(dir, `worker-${n + 1}.log`), (out) => out.includes('worker: polling'), profiled(`worker-${n + 1}`)),
+  );
+  const apiUrls = apiPorts.map((port) => `http://127.0.0.1:${port}`);
+  // The APIs log at info: their logs (kept with KEEP_FAULT_LOGS=1) tell what each request did.
+  const apis = apiPorts.map((port, n) =>
+    nodeService(`api ${n + 1}`, 'api/server.ts', { ...env, API_PORT: String(port), LOG_LEVEL: 'info', ...options.apiEnv }, join(dir, `api-${n + 1}.log`), undefined, profiled(`api-${n + 1}`)),
+  );
+  for (const worker of workers) await worker.start();
+  for (const [n, api] of apis.entries()) {
+    await api.start();
+    await waitForHttp(`${apiUrls[n]}/api/health`);
+  }
+  const [api, worker, apiUrl] = [apis[0]!, workers[0]!, apiUrls[0]!];
 
   return {
     apiUrl,
+    apiUrls,
     dir,
     database,
     temporal,
     temporalServer,
+    postgresServer,
     databaseServer,
     api,
     worker,
+    apis,
+    workers,
     emails,
     mail: {
       async stop() {
@@ -249,12 +283,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       return { id, identifier, email, token };
     },
     async close() {
-      await api.stop();
-      await worker.stop();
+      await Promise.all(apis.map((one) => one.stop()));
+      await Promise.all(workers.map((one) => one.stop()));
       await temporal.connection.close();
       await database.close();
       await catcher?.close();
       await Promise.all([temporalServer.stop(), databaseServer.stop()]);
+      await postgresServer.stop();
       if (!process.env.KEEP_FAULT_LOGS) await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,80 @@
+/**
+ * Two workers, as a school that outgrew one machine runs them: one is killed
+ * (kill -9) twice during the journeys; the other takes its workflows over.
+ * Tasks the dead worker held come back after their timeout (the workflow task
+ * timeout, 10 s; its sticky queue's, 5 s) within the API's 10 s Update timeout
+ * budget for most requests: counted, and none may be lost.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSelection, hoursFromNow } from '../../support/fixtures.js';
+import { validateAndAudit } from '../support/invariants.js';
+import { report } from '../support/report.js';
+import { startSystem, type System } from '../support/system.js';
+import { apiClient, RETRY_MS, Tally } from '../../support/api-client.js';
+import { candidateJourney, inParallel, JOURNEY_STEPS } from '../../support/journey.js';
+
+const JOURNEYS = Number(process.env.FAULT_JOURNEYS ?? 50);
+
+let system: System;
+beforeAll(async () => {
+  system = await startSystem({ instances: 2 });
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+it(`loses nothing when one of two workers is killed (kill -9) twice during ${JOURNEYS} concurrent journeys; the other carries on`, async () => {
+  const { trainingId, selectionId } = await createSelection(system.database.models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(48) });
+  const candidates = await inParallel(Array.from({ length: JOURNEYS }, (_, n) => n), 8, () => system.account('candidate'));
+  const office = await system.account('office', [trainingId]);
+  const tally = new Tally();
+  const totalSteps = JOURNEYS * JOURNEY_STEPS.length;
+  const [victim, survivor] = system.workers as [(typeof system.workers)[0], (typeof system.workers)[0]];
+
+  let acceptedSteps = 0;
+  const crashAt = [0.2, 0.55].map((share) => Math.round(totalSteps * share));
+  const crashes: { afterSteps: number; downMs: number }[] = [];
+  let crashing = Promise.resolve();
+  const onStep = () => {
+    acceptedSteps += 1;
+    if (crashAt.length > 0 && acceptedSteps >= crashAt[0]!) {
+      const afterSteps = crashAt.shift()!;
+      crashing = crashing.then(async () => {
+        const down = Date.now();
+        await victim.kill();
+        // Down long enough for every task it held to time out and move to the survivor.
+        await new Promise((resolve) => setTimeout(resolve, 12_000));
+        await victim.start();
+        crashes.push({ afterSteps, downMs: Date.now() - down });
+      });
+    }
+  };
+
+  const started = Date.now();
+  const dossierIds = await Promise.all(candidates.map((candidate, n) => candidateJourney(apiClient(system.apiUrls, { token: candidate.token, tally, retryForMs: RETRY_MS }), selectionId, { n, onStep })));
+  await crashing;
+  const journeysMs = Date.now() - started;
+  const { dossiers, emails, summary } = await validateAndAudit(system, apiClient(system.apiUrls, { token: office.token, tally, retryForMs: RETRY_MS }), dossierIds);
+
+  await report('worker-of-two-crash', {
+    journeys: JOURNEYS,
+    crashes,
+    journeysMs,
+    acceptedSteps,
+    answers: Object.fromEntries(tally.statuses),
+    retries: tally.retries,
+    networkErrors: tally.networkErrors,
+    emails,
+    dossiers: summary,
+  });
+  expect(survivor.running()).toBe(true);
+  expect(crashes).toHaveLength(2);
+  expect(acceptedSteps).toBe(totalSteps);
+  expect(tally.serverErrors).toBe(0);
+  expect(tally.statuses.get(503) ?? 0).toBe(0);
+  expect(dossiers.recordMismatches).toEqual([]);
+  expect(dossiers.stepCountErrors).toEqual([]);
+  expect(dossiers.missingFiles).toEqual([]);
+  expect(emails.differingCopies).toEqual([]);
+  expect(emails.distinctKeys).toBe(3 * JOURNEYS);
+}, 600_000);
