@@ -14,6 +14,7 @@ import { batchJobIdSchema, closingDateOutcomeSchema, closingDateProgressSchema, 
 import { dossierServiceDeps } from '../services/dossiers.js';
 import { decide, exportSelectionCsv, extendCandidateDeadline, listSelectionDossiers, reviewDocument, zipEntries } from '../services/office.js';
 import { createSelection, putSelectionForm, updateSelection } from '../services/selection-admin.js';
+import { API_PREFIX } from '../prefix.js';
 import { closingDateProgress, extendSelectionClosingDate, listSelectionsForStaff } from '../services/selections.js';
 import { AppError } from '../errors.js';
 
@@ -146,13 +147,18 @@ export const staffRoutes: FastifyPluginAsyncZod = async (app) => {
         security: sessionSecurity,
         params: selectionParams,
         body: selectionClosingDateSchema,
-        response: { 200: closingDateOutcomeSchema, ...errorResponses(400, 401, 403, 404, 503) },
+        response: {
+          202: closingDateOutcomeSchema.describe('The date is stored; the dossiers are being told (Location: the batch\'s progress).'),
+          ...errorResponses(400, 401, 403, 404, 503),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const closesAt = new Date(request.body.closesAt);
-      const outcome = await extendSelectionClosingDate({ models, temporal: app.deps.temporal, temporalTimeoutMs: deps.temporalTimeoutMs }, scopedSelectionOf(request), closesAt);
-      return { closesAt: closesAt.toISOString(), ...outcome };
+      const selection = scopedSelectionOf(request);
+      const outcome = await extendSelectionClosingDate({ models, temporal: app.deps.temporal, temporalTimeoutMs: deps.temporalTimeoutMs }, selection, closesAt);
+      const progress = `${API_PREFIX}/staff/selections/${encodeURIComponent(selection._id)}/closing-date/batches/${encodeURIComponent(outcome.batchJobId)}`;
+      return reply.code(202).header('location', progress).send({ closesAt: closesAt.toISOString(), ...outcome });
     },
   );
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, freePortBelow } from '../../dev/ports.js';
+import { freePortBelow } from '../../dev/ports.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 
@@ -55,22 +55,29 @@ describe('npm start and Ctrl-C', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'candidature-start-'));
-    apiPort = await freePort();
-    // Temporal's ports are the frontend's ± offsets, all below 32768 (dev/temporal-server.ts localTemporalPorts).
-    let temporalPort = 0;
-    for (;;) {
-      temporalPort = await freePortBelow(32_000);
-      if (temporalPort > 21_000) break;
-    }
+    // Every port below 32768, out of the kernel's ephemeral range: other tests' outgoing connections
+    // could take a port picked there before npm start binds it. Temporal's follow the frontend's
+    // (dev/temporal-server.ts localTemporalPorts: +1 … +10, −300 … −294).
+    const taken = new Set<number>();
+    const pick = async (range: (port: number) => boolean = () => true) => {
+      for (;;) {
+        const port = await freePortBelow(32_000, taken);
+        if (!range(port)) continue;
+        for (let near = port - 300; near <= port + 10; near += 1) taken.add(near);
+        return port;
+      }
+    };
+    const temporalPort = await pick((port) => port > 21_000);
+    apiPort = await pick();
     env = {
       ...process.env,
       DATA_DIR: dataDir,
       API_PORT: String(apiPort),
       TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      MONGODB_PORT: String(await freePort()),
-      SMTP_PORT: String(await freePort()),
-      POSTGRES_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await pick()),
+      MONGODB_PORT: String(await pick()),
+      SMTP_PORT: String(await pick()),
+      POSTGRES_PORT: String(await pick()),
       TEMPORAL_ADDRESS: '',
       MONGODB_URI: '',
       SMTP_URL: '',
@@ -115,6 +122,7 @@ describe('npm start and Ctrl-C', () => {
             if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(program)) return;
           }
           if (Date.now() > deadline) throw new Error(`no ${program} process within ${timeoutMs} ms:\n${output}`);
+          if (child.exitCode !== null) throw new Error(`npm start exited before a ${program} process ran:\n${output}`);
           await delay(50);
         }
       },
