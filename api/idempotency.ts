@@ -41,6 +41,8 @@ interface Claim {
   updateId: string | undefined;
   /** For an upload: the file of the key's first claim (this request's own on a first use). */
   file?: FileRef;
+  /** This request made the claim (a first use, or no key at all). */
+  created: boolean;
 }
 
 /**
@@ -49,20 +51,22 @@ interface Claim {
  * race on a unique _id: one inserts, the others compare.
  */
 async function claim(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string, file?: FileRef): Promise<Claim> {
-  if (scopedKey === undefined) return { updateId: undefined, ...(file ? { file } : {}) };
+  if (scopedKey === undefined) return { updateId: undefined, created: true, ...(file ? { file } : {}) };
   const digest = createHash('sha256').update(scopedKey).digest();
   const _id = digest.toString('hex');
   let firstFile = file;
+  let created = true;
   try {
     await models.IdempotencyKey.create({ _id, fingerprint, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS), ...(file ? { file } : {}) });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
+    created = false;
     const first = await models.IdempotencyKey.findById(_id).lean();
     if (first && first.fingerprint !== fingerprint) throw errors.idempotencyKeyReused();
     if (file && first?.file) firstFile = fileRefSchema.parse(first.file);
   }
   // 128 bits: no two keys meet in practice.
-  return { updateId: digest.subarray(0, 16).toString('base64url'), ...(firstFile ? { file: firstFile } : {}) };
+  return { updateId: digest.subarray(0, 16).toString('base64url'), created, ...(firstFile ? { file: firstFile } : {}) };
 }
 
 /** The Temporal Update id for the key, or a 422 when it came with other content. */
@@ -77,9 +81,14 @@ export async function claimIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>
  * file id, a first attempt that reached the workflow just before a crash would
  * be applied with one file and replayed with the other.
  */
-export async function claimUploadKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string, file: FileRef): Promise<{ updateId: string | undefined; file: FileRef }> {
+export async function claimUploadKey(
+  models: Pick<Models, 'IdempotencyKey'>,
+  scopedKey: string | undefined,
+  fingerprint: string,
+  file: FileRef,
+): Promise<{ updateId: string | undefined; file: FileRef; created: boolean }> {
   const claimed = await claim(models, scopedKey, fingerprint, file);
-  return { updateId: claimed.updateId, file: claimed.file ?? file };
+  return { updateId: claimed.updateId, file: claimed.file ?? file, created: claimed.created };
 }
 
 /** Forgets a key whose request was clearly refused: it had no effect, so a retry starts afresh (with its own file). */

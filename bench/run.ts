@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every scenario of docs/BENCHMARKS.md on the real stack (the
- * fault suite's harness: Temporal dev server and FerretDB on SQLite files, an
- * SMTP server, the API and the worker as their own processes), each against
+ * fault suite's harness: PostgreSQL, Temporal Server on it, FerretDB on SQLite
+ * files, an SMTP server, two APIs and two workers as their own processes), each against
  * its baseline measured in the same system, RUNS times (3 by default). Prints
  * the medians and writes them between the markers of docs/BENCHMARKS.md.
  *

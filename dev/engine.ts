@@ -70,7 +70,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         databases: [],
       });
       started.push(postgres);
-      store = { host: '127.0.0.1', port: postgres.port, user: postgres.user };
+      store = { host: '127.0.0.1', port: postgres.port, user: postgres.user, password: postgres.password };
     }
     store = { ...store, ...(options.databasePrefix ? { databasePrefix: options.databasePrefix } : {}) };
     const temporal = await startTemporalServer({
@@ -81,6 +81,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       logFile: join(options.logDir, 'temporal.log'),
       ...(options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {}),
       ...(options.retentionHours ? { retentionHours: options.retentionHours } : {}),
+      ownStore: postgres !== undefined,
     });
     started.push(temporal);
     let ui: RunningServer | undefined;

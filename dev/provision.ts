@@ -176,7 +176,10 @@ export async function provisionTemporalServer(options: ProvisionOptions): Promis
       await rename(join(gobin, pkg.split('/').pop()!), join(outDir, binary));
       await rm(gobin, { recursive: true, force: true });
     }
-    await cp(join(await goModuleDir(options, module, logFile), 'schema', 'postgresql'), join(outDir, 'schema', 'postgresql'), { recursive: true });
+    const schemaDir = join(outDir, 'schema', 'postgresql');
+    await cp(join(await goModuleDir(options, module, logFile), 'schema', 'postgresql'), schemaDir, { recursive: true });
+    // Go's module cache is read-only; the copy must not be, or the cache could not be cleared.
+    await run('chmod', ['-R', 'u+w', schemaDir], { env: process.env, logFile });
   });
   const dir = join(server, '..');
   return { server, sqlTool: join(dir, 'temporal-sql-tool'), schemaDir: join(dir, 'schema') };

@@ -10,7 +10,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -85,6 +85,8 @@ export interface TemporalServerOptions {
   retentionHours?: number;
   /** Server dynamic config, e.g. a low continue-as-new threshold in a test. */
   dynamicConfig?: Record<string, unknown>;
+  /** The PostgreSQL is ours (started for this system): a set-up cut short may be dropped and redone. */
+  ownStore?: boolean;
 }
 
 export interface RunningTemporalServer extends RunningServer {
@@ -182,26 +184,40 @@ export function dynamicConfigYaml(values: Record<string, unknown>): string {
 
 /**
  * Creates the two databases and brings their schemas to the binary's version
- * with temporal-sql-tool, as the server documents (idempotent: an existing
- * database is updated, not recreated).
+ * with temporal-sql-tool, as the server documents. The tool's steps are not
+ * transactions: a first set-up cut short (a Ctrl-C during the first
+ * `npm start`) leaves half a schema that `update-schema` then refuses. So a
+ * marker file is written once both are complete; in a PostgreSQL of our own,
+ * databases found without it are dropped and set up again (they cannot hold a
+ * workflow yet: the server never ran on them). In the user's PostgreSQL
+ * (DATABASE_URL) nothing is ever dropped.
  */
 async function setUpSchemas(options: TemporalServerOptions, databases: RunningTemporalServer['databases']): Promise<void> {
   const { store, binaries } = options;
-  const common = ['--plugin', 'postgres12', '--ep', store.host, '-p', String(store.port), '-u', store.user, '--pw', store.password ?? ''];
-  const tool = (database: string, ...args: string[]) => run(binaries.sqlTool, [...common, '--db', database, ...args]);
+  const common = ['--plugin', 'postgres12', '--ep', store.host, '-p', String(store.port), '-u', store.user];
+  // The password through the environment (SQL_PASSWORD), not the command line every local user can read.
+  const env = { ...process.env, SQL_PASSWORD: store.password ?? '' };
+  const tool = (database: string, ...args: string[]) => run(binaries.sqlTool, [...common, '--db', database, ...args], { env });
+  const marker = join(options.dir, 'schemas-set-up');
+  const complete = await access(marker).then(() => true, () => false);
   for (const [database, schema] of [
     [databases.main, 'temporal'],
     [databases.visibility, 'visibility'],
   ] as const) {
-    const created = await tool(database, 'create-database').then(
-      () => true,
-      (error: { stderr?: string; stdout?: string }) => {
-        if (/already exists/.test(`${error.stderr}${error.stdout}`)) return false;
+    if (!complete && options.ownStore) await tool(database, 'drop-database', '--force').catch(() => undefined);
+    await tool(database, 'create-database').catch((error: { stderr?: string; stdout?: string }) => {
+      if (!/already exists/.test(`${error.stderr}${error.stdout}`)) {
         throw new ServerStartError(`temporal-sql-tool could not create the database "${database}": ${error.stderr ?? error}`);
-      },
-    );
-    if (created) await tool(database, 'setup-schema', '-v', '0.0');
+      }
+    });
+    // Safe to repeat (its tables are created if missing): a database created beforehand (by a DBA for
+    // DATABASE_URL, or by a first start cut short) gets its schema too.
+    await tool(database, 'setup-schema', '-v', '0.0');
     await tool(database, 'update-schema', '-d', join(binaries.schemaDir, 'postgresql', 'v12', schema, 'versioned'));
+  }
+  if (!complete) {
+    await mkdir(options.dir, { recursive: true });
+    await writeFile(marker, `${new Date().toISOString()}\n`);
   }
 }
 
@@ -253,7 +269,8 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   await mkdir(configDir, { recursive: true });
   const dynamicConfigFile = join(options.dir, 'dynamicconfig.yaml');
   await writeFile(dynamicConfigFile, dynamicConfigYaml({ ...BASE_DYNAMIC_CONFIG, ...options.dynamicConfig }));
-  await writeFile(join(configDir, 'local.yaml'), serverConfig(options, databases, dynamicConfigFile));
+  // Holds the database password: its owner's alone.
+  await writeFile(join(configDir, 'local.yaml'), serverConfig(options, databases, dynamicConfigFile), { mode: 0o600 });
 
   const address = `127.0.0.1:${options.ports.frontend}`;
   const managed = await spawnServer(options.binaries.server, ['--root', options.dir, '--config', 'config', '--env', 'local', '--allow-no-auth', 'start'], options.logFile);

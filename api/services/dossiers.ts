@@ -102,10 +102,6 @@ export async function applyCandidateStep(deps: DossierServiceDeps, dossier: Doss
   return viewDossier(await sendDossierUpdate(deps, dossier, action, update, updateId), 'candidate');
 }
 
-/**
- * Checked before an upload is streamed in, so a locked dossier does not
- * receive 10 MB for nothing. The workflow's validator still has the last word.
- */
 export interface ReceivedFile {
   file: FileRef;
   /** The bytes' hash and the name (api/uploads.ts): what a retry under the same key must carry again. */
@@ -130,7 +126,8 @@ export async function attachUpload(
   scopedKey: string | undefined,
   keyReused: 'refuse' | 'new-action' = 'refuse',
 ): Promise<DossierView> {
-  let claimed: { updateId: string | undefined; file: FileRef } = { updateId: undefined, file: received.file };
+  // Without a claim (no key, or the pages' new action) the request's own file and no Update id.
+  let claimed: { updateId: string | undefined; file: FileRef; created: boolean } = { updateId: undefined, file: received.file, created: false };
   try {
     claimed = await claimUploadKey(deps.models, scopedKey, received.fingerprint, received.file);
   } catch (error) {
@@ -145,16 +142,21 @@ export async function attachUpload(
     return await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file: claimed.file }), claimed.updateId);
   } catch (error) {
     // A retry's refusal proves nothing of the first attempt (it may have landed before the dossier ended):
-    // the first file is left to the purge, which keeps what the stored dossier refers to.
+    // the first file is left to the purge, which keeps what the stored dossier refers to. A first attempt's
+    // own refusal frees its key first (a concurrent retry then claims afresh, with its own file), then its file.
     const ownFile = claimed.file.fileId === received.file.fileId;
     if (ownFile && error instanceof AppError && error.statusCode < 500) {
+      if (claimed.created) await releaseIdempotencyKey(deps.models, scopedKey);
       await files.delete(received.file.fileId);
-      await releaseIdempotencyKey(deps.models, scopedKey);
     }
     throw error;
   }
 }
 
+/**
+ * Checked before an upload is streamed in, so a locked dossier does not
+ * receive 10 MB for nothing. The workflow's validator still has the last word.
+ */
 export function assertEditable(dossier: DossierState): void {
   const refusal = refusalOf('edit', dossier, Date.now());
   if (refusal) throw refusalError(refusal);

@@ -49,7 +49,7 @@ describe('local servers: failures are loud', () => {
     try {
       const ports = { ...(await freeTemporalPorts()), frontend: takenPort };
       await expect(
-        startTemporalServer({ binaries, store: { host: '127.0.0.1', port: postgres.port, user: postgres.user }, ports, dir: join(dir, 'temporal'), logFile: join(dir, 'temporal.log') }),
+        startTemporalServer({ binaries, store: { host: '127.0.0.1', port: postgres.port, user: postgres.user, password: postgres.password }, ports, dir: join(dir, 'temporal'), logFile: join(dir, 'temporal.log') }),
       ).rejects.toThrow(ServerStartError);
     } finally {
       await postgres.stop();

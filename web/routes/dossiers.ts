@@ -22,7 +22,6 @@ import { type DossierAction, STATUS_LABELS } from '../../domain/dossier-lifecycl
 import type { DossierState } from '../../domain/dossier-record.js';
 import type { ErrorDetail } from '../../domain/validation.js';
 import {
-  attachFileUpdate,
   declareCompleteUpdate,
   declareIncompleteUpdate,
   type DossierReceipt,

@@ -1,9 +1,10 @@
 /**
  * Two workers, as a school that outgrew one machine runs them: one is killed
  * (kill -9) twice during the journeys; the other takes its workflows over.
- * Tasks the dead worker held come back after their timeout (the workflow task
- * timeout, 10 s; its sticky queue's, 5 s) within the API's 10 s Update timeout
- * budget for most requests: counted, and none may be lost.
+ * Tasks the dead worker held come back to the survivor after their timeout
+ * (Temporal's workflow task timeout, 10 s; its sticky queue's, 3 s:
+ * worker/worker.ts), within the API's 15 s Update budget: no candidate gets a
+ * 503, and nothing is lost.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSelection, hoursFromNow } from '../../support/fixtures.js';

@@ -177,14 +177,16 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const temporalPorts = await freeTemporalPorts();
 
   const startPg = () => startPostgres({ port: postgresPort, dataDir: join(dir, 'postgres'), logFile: join(dir, 'postgres.log'), databases: [] });
-  const postgresServer = restartable(startPg, await startPg());
+  const postgresFirst = await startPg();
+  const postgresServer = restartable(startPg, postgresFirst);
   const startTemporal = () =>
     startTemporalServer({
       binaries,
-      store: { host: '127.0.0.1', port: postgresPort, user: 'candidature' },
+      store: { host: '127.0.0.1', port: postgresPort, user: postgresFirst.user, password: postgresFirst.password },
       ports: temporalPorts,
       dir: join(dir, 'temporal'),
       logFile: join(dir, 'temporal.log'),
+      ownStore: true,
     });
   const startFerret = () =>
     startFerretDb({
