@@ -1,9 +1,10 @@
 /**
  * PostgreSQL, where Temporal Server keeps every history, timer and task, is
  * restarted under load (a fast shutdown: every connection cut, then 5 s down,
- * as a maintenance restart or a failover does). Temporal answers "unavailable"
- * meanwhile, the API a French 503, the clients retry; afterwards everything
- * resumes and nothing is lost or applied twice.
+ * as a maintenance restart or a failover does). Temporal Server retries its
+ * own calls meanwhile; a request waits within the API's Update budget (a
+ * French 503 past it, and the client retries); afterwards everything resumes
+ * and nothing is lost or applied twice.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -38,8 +39,10 @@ it(`loses nothing when PostgreSQL restarts under ${JOURNEYS} concurrent journeys
     restart = (async () => {
       const down = Date.now();
       await system.postgresServer.stop();
+      // Counted from a second after the stop: an answer already on its way then is not a step taken while down.
+      await delay(1_000);
       const before = accepted;
-      await delay(5_000);
+      await delay(4_000);
       const stepsWhileDown = accepted - before;
       await system.postgresServer.start();
       return { downMs: Date.now() - down, stepsWhileDown };
@@ -58,7 +61,9 @@ it(`loses nothing when PostgreSQL restarts under ${JOURNEYS} concurrent journeys
     emails,
     dossiers: summary,
   });
-  expect(tally.retries).toBeGreaterThan(0); // the outage was felt
+  // The outage was real: no step landed while PostgreSQL was down. The requests waited rather than failed
+  // (Temporal Server retries its persistence calls; the API's Update budget is 15 s), hence no retries needed.
+  expect(outage.stepsWhileDown).toBe(0);
   expect(tally.serverErrors).toBe(0);
   expect(accepted).toBe(JOURNEYS * JOURNEY_STEPS.length);
   expect(dossiers.recordMismatches).toEqual([]);
