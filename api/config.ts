@@ -13,9 +13,11 @@ export const apiConfigSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** How long the API waits for a worker to answer an Update before replying 503. */
-  // Longer than Temporal's 10 s workflow task timeout plus the worker's 3 s sticky timeout (worker/worker.ts):
-  // a worker dying with a dossier's task in hand costs the candidate a wait, not a 503, while another runs.
-  WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  // Longer than Temporal's 10 s workflow task timeout plus the worker's 3 s sticky timeout (worker/worker.ts) plus
+  // a replay on a busy worker: a worker dying with a dossier's task in hand costs the candidate a wait, not a 503,
+  // while another runs. Measured worst case 13 s on 2 saturated cores; at 15 s, 3 answers of 600 in 1 run of 4
+  // still missed it (docs/RELIABILITY.md § 1b).
+  WORKFLOW_UPDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   /** Largest file a candidate may upload, in MB. */
   UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(200).default(10),
   /** A session unused this long ends (ANSSI advises short idle timeouts for personal data). */

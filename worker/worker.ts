@@ -28,7 +28,7 @@ export async function createDossierWorker(options: DossierWorkerOptions): Promis
     dataConverter: options.dataConverter,
     // When this worker dies, the tasks of the workflows it cached wait this long on its own (sticky) queue before
     // another worker may take them (SDK default 10 s). With the task it held when it died (back after Temporal's
-    // 10 s workflow task timeout), this must fit in the API's Update budget (WORKFLOW_UPDATE_TIMEOUT_MS, 15 s), or
+    // 10 s workflow task timeout), this must fit in the API's Update budget (WORKFLOW_UPDATE_TIMEOUT_MS, 20 s), or
     // a candidate gets a 503 although another worker runs. The cost: a task this worker is too busy to take
     // within 3 s goes to another worker, which rebuilds the workflow from its history.
     stickyQueueScheduleToStartTimeout: '3s',

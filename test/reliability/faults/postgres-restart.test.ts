@@ -63,7 +63,7 @@ it(`loses nothing when PostgreSQL restarts under ${JOURNEYS} concurrent journeys
     dossiers: summary,
   });
   // The outage was real: no step landed while PostgreSQL was down. The requests waited rather than failed
-  // (Temporal Server retries its persistence calls; the API's Update budget is 15 s), hence no retries needed.
+  // (Temporal Server retries its persistence calls; the API's Update budget is 20 s), hence no retries needed.
   expect(outage.stepsWhileDown).toBe(0);
   expect(tally.serverErrors).toBe(0);
   expect(accepted).toBe(JOURNEYS * JOURNEY_STEPS.length);

@@ -12,7 +12,7 @@ const CRASHES = 2;
 
 let system: System;
 beforeAll(async () => {
-  // Default settings: while no worker runs, Updates wait WORKFLOW_UPDATE_TIMEOUT_MS (15 s), then 503 and the clients retry.
+  // Default settings: while no worker runs, Updates wait WORKFLOW_UPDATE_TIMEOUT_MS (20 s), then 503 and the clients retry.
   system = await startSystem();
 });
 afterAll(async () => {

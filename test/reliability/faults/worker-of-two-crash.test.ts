@@ -3,7 +3,7 @@
  * (kill -9) twice during the journeys; the other takes its workflows over.
  * Tasks the dead worker held come back to the survivor after their timeout
  * (Temporal's workflow task timeout, 10 s; its sticky queue's, 3 s:
- * worker/worker.ts), within the API's 15 s Update budget: no candidate gets a
+ * worker/worker.ts), within the API's 20 s Update budget: no candidate gets a
  * 503, and nothing is lost.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
