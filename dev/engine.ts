@@ -17,14 +17,11 @@ export interface EngineOptions {
   logDir: string;
   /** A PostgreSQL the user already runs (postgres://user:password@host:port/); ours is started otherwise. */
   databaseUrl?: string;
-  /** The databases' prefix in a shared PostgreSQL (several systems on one server). */
-  databasePrefix?: string;
   /** Fixed ports (`npm start`); free ones otherwise. */
   ports?: TemporalPorts;
   postgresPort?: number;
   ui?: { binary: string; port: number; codecEndpoint?: string };
   dynamicConfig?: Record<string, unknown>;
-  retentionHours?: number;
 }
 
 export interface RunningEngine {
@@ -72,7 +69,6 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       started.push(postgres);
       store = { host: '127.0.0.1', port: postgres.port, user: postgres.user, password: postgres.password };
     }
-    store = { ...store, ...(options.databasePrefix ? { databasePrefix: options.databasePrefix } : {}) };
     const temporal = await startTemporalServer({
       binaries: options.binaries,
       store,
@@ -80,7 +76,6 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       dir: join(options.dir, 'temporal'),
       logFile: join(options.logDir, 'temporal.log'),
       ...(options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {}),
-      ...(options.retentionHours ? { retentionHours: options.retentionHours } : {}),
       ownStore: postgres !== undefined,
     });
     started.push(temporal);

@@ -21,14 +21,12 @@ import type { TemporalServerBinaries } from './provision.js';
 
 const run = promisify(execFile);
 
-/** Where Temporal stores: a PostgreSQL server and a prefix for its two databases. */
+/** Where Temporal stores: a PostgreSQL server (its databases are temporal and temporal_visibility). */
 export interface TemporalStore {
   host: string;
   port: number;
   user: string;
   password?: string;
-  /** `<prefix>` holds the executions, `<prefix>_visibility` the visibility records. */
-  databasePrefix?: string;
 }
 
 /** The services' ports; the frontend's is the one clients use. */
@@ -81,8 +79,6 @@ export interface TemporalServerOptions {
   dir: string;
   logFile: string;
   namespace?: string;
-  /** How long closed workflows are kept (the namespace's retention). */
-  retentionHours?: number;
   /** Server dynamic config, e.g. a low continue-as-new threshold in a test. */
   dynamicConfig?: Record<string, unknown>;
   /** The PostgreSQL is ours (started for this system): a set-up cut short may be dropped and redone. */
@@ -260,8 +256,7 @@ async function registerNamespace(address: string, namespace: string, retentionHo
 }
 
 export async function startTemporalServer(options: TemporalServerOptions): Promise<RunningTemporalServer> {
-  const prefix = options.store.databasePrefix ?? 'temporal';
-  const databases = { main: prefix, visibility: `${prefix}_visibility` };
+  const databases = { main: 'temporal', visibility: 'temporal_visibility' };
   const namespace = options.namespace ?? 'default';
   await setUpSchemas(options, databases);
 
@@ -292,7 +287,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     60_000,
   );
   try {
-    await registerNamespace(address, namespace, options.retentionHours ?? NAMESPACE_RETENTION_HOURS);
+    await registerNamespace(address, namespace, NAMESPACE_RETENTION_HOURS);
   } catch (error) {
     await managed.stop();
     throw new ServerStartError(`Temporal Server started, but registering the namespace "${namespace}" failed: ${(error as Error).message}. See ${options.logFile}.`);
