@@ -36,6 +36,9 @@ export function fingerprintOf(content: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(content ?? null))).digest('hex');
 }
 
+/** The scoped key's hash: its record's _id (hex) and, cut short, the Update id. */
+const keyDigest = (scopedKey: string) => createHash('sha256').update(scopedKey).digest();
+
 interface Claim {
   /** The Temporal Update id to use; undefined without a key. */
   updateId: string | undefined;
@@ -52,7 +55,7 @@ interface Claim {
  */
 async function claim(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined, fingerprint: string, file?: FileRef): Promise<Claim> {
   if (scopedKey === undefined) return { updateId: undefined, created: true, ...(file ? { file } : {}) };
-  const digest = createHash('sha256').update(scopedKey).digest();
+  const digest = keyDigest(scopedKey);
   const _id = digest.toString('hex');
   let firstFile = file;
   let created = true;
@@ -94,7 +97,7 @@ export async function claimUploadKey(
 /** Forgets a key whose request was clearly refused: it had no effect, so a retry starts afresh (with its own file). */
 export async function releaseIdempotencyKey(models: Pick<Models, 'IdempotencyKey'>, scopedKey: string | undefined): Promise<void> {
   if (scopedKey === undefined) return;
-  await models.IdempotencyKey.deleteOne({ _id: createHash('sha256').update(scopedKey).digest('hex') });
+  await models.IdempotencyKey.deleteOne({ _id: keyDigest(scopedKey).toString('hex') });
 }
 
 /** For a JSON request: its key claimed with the body's fingerprint. */
