@@ -46,6 +46,8 @@ export async function createAccount(models: Pick<Models, 'Account'>, input: NewA
       lastName: input.lastName.trim(),
       role: input.role,
       trainingIds: input.trainingIds ?? [],
+      // A new account has no dossier yet: « Mes inscriptions » needs no query to know it.
+      dossierIds: [],
       passwordHash: await hashPassword(input.password),
       ...(input.privacyNoticeVersion ? { privacyNotice: { version: input.privacyNoticeVersion, acceptedAt: new Date() } } : {}),
       // Idle accounts are counted from here until the first log-in (domain/retention.ts).

@@ -32,13 +32,15 @@ import { candidatesWithDossiers } from './open-dossiers.js';
 import { describeCpu, describeCpuPer, log, machine, median, medianCpu, type ProcessName, settle } from './measure.js';
 import { UPLOAD_CONCURRENCY, UPLOAD_LIMIT_MB, UPLOAD_SIZES_MB, type UploadMeasure, UPLOADS_PER_ROUND, uploadInProcess, uploadThroughApi } from './uploads.js';
 import { CACHED_WORKFLOWS, MEMORY_LEVELS, workerMemoryRun, type WorkerMemoryRun } from './worker-memory.js';
+import { CAPACITY_SECONDS, capacity, CLOSING_HOUR_CANDIDATES, CLOSING_HOUR_PERIOD_SECONDS, CLOSING_HOUR_SECONDS, closingHour, type OpenLoopResult, P99_TARGET_MS, stepSave, trivialUpdates } from './open-loop.js';
+import { costGrowthRun, GROWTH_DIPLOMAS, GROWTH_STORED, type GrowthMeasure } from './cost-growth.js';
 import { PAGE_LOADS, type PageLoad, type PageLoadResult, PAGES_CONNECTIONS, PAGES_SECONDS, pageLoad, pageWeights } from './pages.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const STORM_DOSSIERS = Number(process.env.STORM_DOSSIERS ?? 5000);
 const SPREAD_SECONDS = Number(process.env.STORM_SPREAD_SECONDS ?? 600);
 const PROFILE = process.env.BENCH_PROFILE === '1';
-const ALL = ['journeys', 'rush', 'storm', 'uploads', 'memory', 'pages', 'codec'] as const;
+const ALL = ['capacity', 'hour', 'journeys', 'rush', 'storm', 'uploads', 'memory', 'growth', 'pages', 'codec'] as const;
 type Scenario = (typeof ALL)[number];
 const chosen = (process.env.BENCH_SCENARIOS ?? ALL.join(',')).split(',').map((name) => name.trim()) as Scenario[];
 const unknown = chosen.filter((name) => !ALL.includes(name));
@@ -74,6 +76,9 @@ function commandOf(scenario: Scenario): string {
   if (scenario === 'storm') env.push(`STORM_DOSSIERS=${STORM_DOSSIERS}`, `STORM_SPREAD_SECONDS=${SPREAD_SECONDS}`);
   if (scenario === 'memory') env.push(`MEMORY_LEVELS=${MEMORY_LEVELS.join(',')}`);
   if (scenario === 'pages') env.push(`PAGES_SECONDS=${PAGES_SECONDS}`);
+  if (scenario === 'capacity') env.push(`CAPACITY_SECONDS=${CAPACITY_SECONDS}`);
+  if (scenario === 'hour') env.push(`CLOSING_HOUR_CANDIDATES=${CLOSING_HOUR_CANDIDATES}`, `CLOSING_HOUR_SECONDS=${CLOSING_HOUR_SECONDS}`);
+  if (scenario === 'growth') env.push(`GROWTH_STORED=${GROWTH_STORED.join(',')}`);
   return `${env.join(' ')} npm run bench`;
 }
 
@@ -324,7 +329,111 @@ async function pagesScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measu
   };
 }
 
+/**
+ * Step capacity: the highest open-loop rate of step saves with p99 ≤ 250 ms,
+ * against the highest rate of no-op Updates to trivial workflows (straight to
+ * Temporal, same system, same p99) — the engine's own cost of an Update.
+ */
+async function capacityScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const system = await startSystem();
+  const trivial = await startTrivialWorker(system);
+  const ours: number[] = [];
+  const engine: number[] = [];
+  const oursLevels: OpenLoopResult[][] = [];
+  const engineLevels: OpenLoopResult[][] = [];
+  try {
+    const candidates = await candidatesWithDossiers(system, 200);
+    const updates = await trivialUpdates(trivial.client, 200);
+    try {
+      for (let run = 0; run < RUNS; run += 1) {
+        const measured = await capacity(system, `capacity run ${run + 1}, step saves`, stepSave(system, candidates));
+        ours.push(measured.rate);
+        oursLevels.push(measured.levels);
+        const ceiling = await capacity(system, `capacity run ${run + 1}, no-op Updates`, updates.send);
+        engine.push(ceiling.rate);
+        engineLevels.push(ceiling.levels);
+      }
+    } finally {
+      await updates.stop();
+    }
+  } finally {
+    await trivial.stop();
+    await system.close();
+  }
+  const share = median(ours) / median(engine);
+  // CPU per step at the highest rate that held, in the median run.
+  const heldAt = (levels: OpenLoopResult[], rate: number) => levels.find((level) => level.rate === rate) ?? levels[0]!;
+  const medianRun = ours.indexOf(median(ours));
+  const held = heldAt(oursLevels[medianRun]!, ours[medianRun]!);
+  const engineRun = engine.indexOf(median(engine));
+  const engineHeld = heldAt(engineLevels[engineRun]!, engine[engineRun]!);
+  return {
+    rows: [
+      `| step capacity: the highest open-loop rate of step saves (the civil status, 200 dossiers in turn) keeping p99 ≤ ${P99_TARGET_MS} ms and no error, ${CAPACITY_SECONDS} s per rate | ${fmt(median(ours), 1)} steps/s (${runsOf(ours, 1)}) | no-op Updates to 200 trivial workflows, straight to Temporal, same search: ${fmt(median(engine), 1)} Updates/s (${runsOf(engine, 1)}) → **${fmt(100 * share)} %** | ≥ 60 % | ${yes(share >= 0.6)} |`,
+    ],
+    notes: [
+      `Step capacity, at the highest rate that held (median run): p50 ${fmt(held.p50)} ms, p99 ${fmt(held.p99)} ms; ${describeCpuPer(held.cpu, held.sent, 'step')}. No-op Updates at theirs: p50 ${fmt(engineHeld.p50)} ms, p99 ${fmt(engineHeld.p99)} ms; ${describeCpuPer(engineHeld.cpu, engineHeld.sent, 'Update')} (the trivial worker runs in the benchmark's process, not counted).`,
+      `Levels of the median run (rate/s → p99 ms): ours ${oursLevels[medianRun]!.map((level) => `${fmt(level.rate, 1)} → ${fmt(level.p99)}${level.errors ? ` (${level.errors} errors)` : ''}`).join(', ')}; engine ${engineLevels[engineRun]!.map((level) => `${fmt(level.rate, 1)} → ${fmt(level.p99)}`).join(', ')}.`,
+    ],
+    raw: { ours, engine, oursLevels, engineLevels },
+  };
+}
+
+/** A closing hour: CLOSING_HOUR_CANDIDATES candidates acting every 20 s for CLOSING_HOUR_SECONDS, open loop. */
+async function hourScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const system = await startSystem();
+  const runs: OpenLoopResult[] = [];
+  try {
+    const candidates = await candidatesWithDossiers(system, CLOSING_HOUR_CANDIDATES);
+    for (let run = 0; run < RUNS; run += 1) runs.push(await closingHour(system, candidates));
+  } finally {
+    await system.close();
+  }
+  const p99 = median(runs.map((r) => r.p99));
+  const errors = sum(runs.map((r) => r.errors));
+  const kinds = Object.keys(runs[0]!.byKind);
+  const labels: Record<string, string> = { list: '« Mes inscriptions »', screen: 'dossier screen', save: 'step save', declare: '"incomplet"' };
+  return {
+    rows: [
+      `| a closing hour: ${fmt(CLOSING_HOUR_CANDIDATES)} candidates, each acting every ${CLOSING_HOUR_PERIOD_SECONDS} s for ${fmt(CLOSING_HOUR_SECONDS)} s, open loop (60 % reads: « Mes inscriptions », a dossier screen; 40 % step saves and "incomplet") | p50 ${fmt(median(runs.map((r) => r.p50)))} ms, p99 ${fmt(p99)} ms (${runsOf(runs.map((r) => r.p99))}), ${errors} errors (all runs), ${fmt(runs[0]!.rate)} requests/s | — | p99 ≤ ${P99_TARGET_MS} ms, 0 errors | ${yes(p99 <= P99_TARGET_MS && errors === 0)} |`,
+    ],
+    notes: [
+      `Closing hour by action (median of runs): ${kinds.map((kind) => `${labels[kind] ?? kind} p50 ${fmt(median(runs.map((r) => r.byKind[kind]!.p50)))} ms, p99 ${fmt(median(runs.map((r) => r.byKind[kind]!.p99)))} ms`).join('; ')}.`,
+      `Closing hour: ${describeCpu(medianCpu(runs.map((r) => r.cpu)), CLOSING_HOUR_SECONDS)}; ${describeCpuPer(medianCpu(runs.map((r) => r.cpu)), runs[0]!.sent, 'request')}.`,
+    ],
+    raw: runs,
+  };
+}
+
+/** CPU per request as the dossier and the database grow. */
+async function growthScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measuredAt' | 'machine' | 'command' | 'runs'>> {
+  const runs: GrowthMeasure[][] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const system = await startSystem();
+    try {
+      runs.push(await costGrowthRun(system));
+    } finally {
+      await system.close();
+    }
+  }
+  const labels = [...new Set(runs[0]!.map((m) => m.label))];
+  const cpuOf = (label: string, stored: number) => medianCpu(runs.map((run) => run.find((m) => m.label === label && m.stored === stored)!).map((m) => Object.fromEntries(Object.entries(m.cpu).map(([k, v]) => [k, v / m.requests])) as Record<ProcessName, number>));
+  const totalMs = (cpu: Record<ProcessName, number>) => 1000 * sum(Object.values(cpu));
+  const [fewer, more] = [GROWTH_STORED[0]!, GROWTH_STORED.at(-1)!];
+  return {
+    rows: labels.map(
+      (label) =>
+        `| how cost grows: ${label}, CPU per request (all processes) | ${GROWTH_STORED.map((stored) => `${fmt(stored)} dossiers stored: ${fmt(totalMs(cpuOf(label, stored)), 1)} ms`).join('; ')} | ${label.includes(`${GROWTH_DIPLOMAS} diplomas`) ? `step save, 1 diploma: ${fmt(totalMs(cpuOf('step save, 1 diploma', fewer)), 1)} ms with ${fmt(fewer)} stored` : '—'} | reported, with the cause of any growth | — |`,
+    ),
+    notes: labels.flatMap((label) => GROWTH_STORED.map((stored) => `${label}, ${fmt(stored)} stored: ${describeCpuPer(cpuOf(label, stored), 1, 'request')}.`)).concat([`(${fmt(more)} stored: copies of a real record on past selections, written straight to the database.)`]),
+    raw: runs,
+  };
+}
+
 const scenarios: Record<Scenario, () => ReturnType<typeof rushScenario>> = {
+  capacity: capacityScenario,
+  hour: hourScenario,
+  growth: growthScenario,
   journeys: journeysScenario,
   rush: rushScenario,
   storm: stormScenario,

@@ -133,6 +133,12 @@ const accountSchema = new Schema(
     inactivityWarnedAt: { type: Date },
     /** « Supprimer mon compte » confirmed: the erasure workflow runs; nobody logs in meanwhile. */
     erasureConfirmedAt: { type: Date },
+    /**
+     * A candidate's dossiers, for « Mes inscriptions »: read by `_id`, because FerretDB evaluates any other
+     * filter by reading the whole collection (docs/BENCHMARKS.md, « how cost grows »). Absent on accounts made
+     * before it existed: filled from a query on first use (api/services/candidate-dossiers.ts).
+     */
+    dossierIds: { type: [String], default: undefined },
   },
   { timestamps: true },
 );

@@ -22,9 +22,10 @@ import type { DossierView } from '../schemas/dossier.js';
 import { viewDossier } from './dossier-view.js';
 import { isSelectionOpen } from '../../domain/selection.js';
 import { callTemporal } from './temporal-calls.js';
+import { candidateDossierStates, rememberDossier } from './candidate-dossiers.js';
 
 export interface DossierServiceDeps {
-  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey'>;
+  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey' | 'Account'>;
   temporal: Client;
   taskQueue: string;
   /** How long a call to Temporal may take before the API answers 503. */
@@ -175,6 +176,7 @@ export async function openDossier(deps: DossierServiceDeps, selection: Selection
   if (!isSelectionOpen(selection, now)) throw errors.selectionNotOpen(now < selection.opensAt ? 'notYetOpen' : 'closed');
   const training = await deps.models.Training.findById(selection.trainingId).lean();
   if (!training) throw errors.selectionNotFound();
+  await rememberDossier(deps.models, candidate.id, dossierId);
 
   const start = new WithStartWorkflowOperation(dossierWorkflow, {
     workflowId: dossierId,
@@ -199,7 +201,6 @@ export async function openDossier(deps: DossierServiceDeps, selection: Selection
 }
 
 /** "Mes inscriptions": the candidate's dossiers, latest first. */
-export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'models'>, candidateId: string): Promise<DossierView[]> {
-  const records = await deps.models.Dossier.find({ 'candidate.id': candidateId }).sort({ createdAt: -1 }).lean();
-  return records.map((record) => viewDossier(record.state as DossierState, 'candidate'));
+export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'models'>, account: { _id: string; dossierIds?: string[] | null }): Promise<DossierView[]> {
+  return (await candidateDossierStates(deps.models, account)).map((state) => viewDossier(state, 'candidate'));
 }

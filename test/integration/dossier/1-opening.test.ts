@@ -145,4 +145,33 @@ describe('dossier workflow on the real Temporal server, through the API', () => 
     const staff = await loggedIn(stack, { role: 'admin' });
     expect((await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: staff.headers })).statusCode).toBe(403);
   });
+
+  it('lists the candidate\'s dossiers from the account (latest first), fills the list of an account from before it, and skips a removed record', async () => {
+    const { models } = stack.database;
+    const first = await createSelection(models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
+    const second = await createSelection(models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
+    const person = await loggedIn(stack);
+    const other = await loggedIn(stack);
+    const open = async (selectionId: string, who = person) => (await stack.app.inject({ method: 'POST', url: `/api/selections/${selectionId}/dossiers`, headers: who.headers })).json<{ dossierId: string }>().dossierId;
+    const list = async () => (await stack.app.inject({ method: 'GET', url: '/api/me/dossiers', headers: person.headers })).json<{ dossiers: { dossierId: string }[] }>().dossiers.map((d) => d.dossierId);
+
+    const a = await open(first.selectionId);
+    const b = await open(second.selectionId);
+    await open(first.selectionId, other);
+    expect((await models.Account.findById(person.accountId).lean())!.dossierIds).toEqual([a, b]);
+    expect(await list()).toEqual([b, a]);
+
+    // An account from before the list: the query fills it once, and a dossier opened then is added to what it found.
+    await models.Account.updateOne({ _id: person.accountId }, { $unset: { dossierIds: 1 } });
+    expect(await list()).toEqual([b, a]);
+    expect([...(await models.Account.findById(person.accountId).lean())!.dossierIds!].sort()).toEqual([a, b].sort());
+    await models.Account.updateOne({ _id: person.accountId }, { $unset: { dossierIds: 1 } });
+    const third = await createSelection(models, { opensAt: hoursFromNow(-1), closesAt: hoursFromNow(24) });
+    const c = await open(third.selectionId);
+    expect([...(await models.Account.findById(person.accountId).lean())!.dossierIds!].sort()).toEqual([a, b, c].sort());
+
+    // A record removed (retention) is not listed; the others are.
+    await models.Dossier.deleteOne({ _id: a });
+    expect(await list()).toEqual([c, b]);
+  });
 });
