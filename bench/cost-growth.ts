@@ -94,6 +94,11 @@ export async function costGrowthRun(system: System): Promise<GrowthMeasure[]> {
     await measure(`step save, ${GROWTH_DIPLOMAS} diplomas`, stored, stepSave(system, large));
     await measure('« Mes inscriptions »', stored, reader(system, small, 'list'));
     await measure('a dossier screen', stored, reader(system, small, 'screen'));
+    // What « Mes inscriptions » read before the account kept its dossiers' ids: a query on `candidate.id`.
+    await measure('the former « Mes inscriptions » query', stored, async (n) => {
+      await system.database.models.Dossier.find({ 'candidate.id': small[n % small.length]!.account.id }).lean();
+      return true;
+    });
   }
   return measures;
 }

@@ -11,12 +11,31 @@ export const workerConfigSchema = z.object({
   ...accountTokenEnv,
   /** How often expired sessions, tokens and rate-limit counters are purged. */
   PURGE_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(60),
-  /** Upper bound of workflows kept in the worker's cache (bounds its memory). */
+  /** Upper bound of workflows kept in the worker's cache. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * The V8 heap of the thread that runs the workflows (MB): bounds the worker's memory. Unset, it is sized
+   * for the cache (workflowHeapMb). Too small for the cache, the worker stops with "out of memory".
+   */
+  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(128).optional(),
 });
 
 export type WorkerConfig = Readonly<z.output<typeof workerConfigSchema>>;
 
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
   return parseConfig(workerConfigSchema, env);
+}
+
+/**
+ * Measured (docs/BENCHMARKS.md, worker memory): a cached dossier holds about
+ * 1.5 MB of the workflow thread's heap, and the thread needs about 256 MB
+ * with none. Without a limit, V8 lets the heap grow far past what the cache
+ * holds before collecting what evicted workflows left behind.
+ */
+export const HEAP_MB_PER_CACHED_DOSSIER = 1.5;
+export const WORKFLOW_HEAP_BASE_MB = 256;
+
+/** The workflow thread's heap limit: the setting, or what the cache needs. */
+export function workflowHeapMb(config: Pick<WorkerConfig, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_WORKFLOW_HEAP_MB'>): number {
+  return config.WORKER_WORKFLOW_HEAP_MB ?? Math.ceil(WORKFLOW_HEAP_BASE_MB + config.WORKER_MAX_CACHED_WORKFLOWS * HEAP_MB_PER_CACHED_DOSSIER);
 }

@@ -4,13 +4,18 @@ import { createActivities } from '../activities/index.js';
 import { connectDatabase } from '../db/connection.js';
 import { createFileStore } from '../db/files.js';
 import { createMailer } from '../mail/transport.js';
-import { loadWorkerConfig } from './config.js';
+import { loadWorkerConfig, workflowHeapMb } from './config.js';
+import { setFlagsFromString } from 'node:v8';
 import { installTemporalRuntime } from './runtime.js';
 import { ensurePurgeSchedule } from './schedules.js';
 import { createDossierWorker } from './worker.js';
 import { configuredDataConverter } from '../temporal/data-converter.js';
 
 const config = loadWorkerConfig();
+// The SDK runs the workflows (and holds its cache) in a worker thread it creates in Worker.create, with no
+// resource limits of its own: a V8 flag set before then sizes that thread's heap, not this one's.
+const heapMb = workflowHeapMb(config);
+setFlagsFromString(`--max-old-space-size=${heapMb}`);
 installTemporalRuntime(config.LOG_LEVEL);
 const database = await connectDatabase(config.MONGODB_URI);
 const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
@@ -45,7 +50,7 @@ await ensurePurgeSchedule(client, {
 });
 
 // The SDK shuts the worker down on SIGINT/SIGTERM, letting running activities finish.
-console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS}`);
+console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS} (cache ${config.WORKER_MAX_CACHED_WORKFLOWS} workflows, workflow heap ${heapMb} MB)`);
 try {
   await worker.run();
 } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../api/config.js';
 import { ConfigError } from '../../config/env.js';
-import { loadWorkerConfig } from '../../worker/config.js';
+import { loadWorkerConfig, workflowHeapMb } from '../../worker/config.js';
 import { ROTATED_KEY, TEST_PAYLOAD_KEYS } from '../support/payload-keys.js';
 
 /** The one variable without a default. */
@@ -21,6 +21,13 @@ describe('configuration', () => {
     const attempt = () => loadWorkerConfig({ ...keys, MONGODB_URI: 'postgres://x', WORKER_MAX_CACHED_WORKFLOWS: '-1' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/MONGODB_URI[\s\S]*WORKER_MAX_CACHED_WORKFLOWS|WORKER_MAX_CACHED_WORKFLOWS[\s\S]*MONGODB_URI/);
+  });
+
+  it('sizes the workflow thread\'s heap for the cache unless told, and refuses a heap too small to run', () => {
+    expect(workflowHeapMb(loadWorkerConfig(keys))).toBe(256 + 1000 * 1.5);
+    expect(workflowHeapMb(loadWorkerConfig({ ...keys, WORKER_MAX_CACHED_WORKFLOWS: '200' }))).toBe(556);
+    expect(workflowHeapMb(loadWorkerConfig({ ...keys, WORKER_WORKFLOW_HEAP_MB: '900' }))).toBe(900);
+    expect(() => loadWorkerConfig({ ...keys, WORKER_WORKFLOW_HEAP_MB: '64' })).toThrow(/WORKER_WORKFLOW_HEAP_MB/);
   });
 
   it('trusts only named proxies, never every X-Forwarded-For', () => {

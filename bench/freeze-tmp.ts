@@ -1,0 +1,14 @@
+const g = () => { (globalThis as any).gc(); return process.memoryUsage().heapUsed; };
+await import('zod');
+const before = g();
+await import('../domain/validation.js');
+const v = g();
+await import('../domain/dossier.js');
+const d = g();
+await import('../domain/dossier-record.js');
+const r = g();
+await import('../domain/decisions.js');
+const de = g();
+await import('../mail/dossier-emails.js');
+const m = g();
+console.log({ validation: (v - before) / 1024, dossier: (d - v) / 1024, record: (r - d) / 1024, decisions: (de - r) / 1024, mail: (m - de) / 1024 });
