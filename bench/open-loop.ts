@@ -85,18 +85,22 @@ export async function openLoop(system: System, rate: number, seconds: number, se
 
 /**
  * The highest rate at which `send` keeps p99 ≤ 250 ms and no error: rates
- * ×1.5 until one fails, then ×1.1 from the last good one. Each level runs
- * CAPACITY_SECONDS on a quiet system.
+ * ×1.5 until one fails (twice), then ×1.1 from the last good one. Each level
+ * runs CAPACITY_SECONDS on a quiet system.
  */
 export async function capacity(system: System, label: string, send: (n: number) => Promise<Sent>): Promise<{ rate: number; levels: OpenLoopResult[] }> {
   const levels: OpenLoopResult[] = [];
   const passes = (result: OpenLoopResult) => result.errors === 0 && result.p99 <= P99_TARGET_MS;
+  // A rate fails when it fails twice in a row: one window of 10 s on a shared 2-core machine can catch a hiccup.
   const level = async (rate: number) => {
-    await settle(system);
-    const result = await openLoop(system, rate, CAPACITY_SECONDS, send);
-    levels.push(result);
-    log(`${label} at ${rate.toFixed(1)}/s: p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms, ${result.errors} errors → ${passes(result) ? 'holds' : 'does not hold'}`);
-    return passes(result);
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      await settle(system);
+      const result = await openLoop(system, rate, CAPACITY_SECONDS, send);
+      levels.push(result);
+      log(`${label} at ${rate.toFixed(1)}/s (attempt ${attempt}): p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms, ${result.errors} errors → ${passes(result) ? 'holds' : 'does not hold'}`);
+      if (passes(result)) return true;
+    }
+    return false;
   };
   let good = 0;
   let rate = 5;

@@ -30,8 +30,16 @@ async function quietRss(pid: number | undefined): Promise<number> {
   return readings.sort((a, b) => a - b)[2]!;
 }
 
-export async function workerMemoryRun(): Promise<WorkerMemoryRun> {
-  const system = await startSystem({ instances: 1, workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: String(CACHED_WORKFLOWS) } }); // one worker: its memory is the measure
+/**
+ * Node's own heap limit on this machine (about 4 GB): what the workflow thread had before the worker sized
+ * its heap for the cache (worker/config.ts).
+ */
+export const UNBOUNDED_HEAP_MB = 4096;
+
+/** `heapMb`: the workflow thread's heap (WORKER_WORKFLOW_HEAP_MB); the worker's default when not given. */
+export async function workerMemoryRun(heapMb?: number): Promise<WorkerMemoryRun> {
+  const workerEnv = { WORKER_MAX_CACHED_WORKFLOWS: String(CACHED_WORKFLOWS), ...(heapMb === undefined ? {} : { WORKER_WORKFLOW_HEAP_MB: String(heapMb) }) };
+  const system = await startSystem({ instances: 1, workerEnv }); // one worker: its memory is the measure
   try {
     const pid = system.worker.pid();
     const idleMb = await quietRss(pid);
