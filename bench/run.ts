@@ -104,7 +104,7 @@ async function journeysScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'me
   const share = median(ours) / median(baseline);
   return {
     rows: [
-      `| journey throughput: ${JOURNEYS} concurrent journeys (open, 10 steps with 5 uploads, "complet", the office validates, 3 e-mails each) | ${fmt(median(ours), 2)} journeys/s (${runsOf(ours, 2)}) | ${fmt(median(baseline), 2)} trivial workflows/s taking 12 Updates each, straight to Temporal (${runsOf(baseline, 2)}) → **${fmt(100 * share)} %** | ≥ 50 % | ${yes(share >= 0.5)} |`,
+      `| journey throughput: ${JOURNEYS} concurrent journeys (open, 10 steps with 5 uploads, "complet", the office validates, 3 e-mails each) | ${fmt(median(ours), 2)} journeys/s (${runsOf(ours, 2)}) | ${fmt(median(baseline), 2)} trivial workflows/s taking 12 Updates each, straight to Temporal (${runsOf(baseline, 2)}) → **${fmt(100 * share)} %** | ≥ 60 % | ${yes(share >= 0.6)} |`,
     ],
     notes: [`Journeys: ${describeCpuPer(medianCpu(cpus), JOURNEYS, 'journey (12 requests, 3 e-mails)')}.`],
     raw: { ours, baseline, cpus },
@@ -202,18 +202,19 @@ async function stormScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measu
     }
     if (measured.databaseProfile) notes.push(`FerretDB profile, first 30 s of the storm (go tool pprof -top -cum):\n\n\`\`\`\n${measured.databaseProfile.split('\n').slice(0, 40).join('\n')}\n\`\`\``);
     storm.push(measured);
-    spread.push(await deadlineStormRun(STORM_DOSSIERS, 'spread'));
+    if (SPREAD_SECONDS > 0) spread.push(await deadlineStormRun(STORM_DOSSIERS, 'spread'));
     ceiling.push(await trivialStormRun(STORM_DOSSIERS));
     log(`storm run ${run + 1}/${RUNS} done`);
   }
   const drain = storm.map((r) => r.drainSeconds);
   const missed = sum(storm.map((r) => r.missed + r.notExpiredInDatabase)) + sum(spread.map((r) => r.missed + r.notExpiredInDatabase));
   const lagStorm = median(storm.map((r) => r.lagP50Ms));
-  const met = median(drain) <= 60 && missed === 0;
+  const ceilingDrain = median(ceiling.map((r) => r.drainSeconds));
+  const met = median(drain) <= 1.5 * ceilingDrain && missed === 0;
   const stormCpu = medianCpu(storm.map((r) => r.cpu));
   return {
     rows: [
-      `| deadline storm: ${fmt(STORM_DOSSIERS)} open dossiers, one closing instant | all EXPIRED and e-mailed ${fmt(median(drain), 1)} s after it (${runsOf(drain, 1)}) = ${fmt((1000 * median(drain)) / STORM_DOSSIERS, 1)} ms per dossier; each dossier's delay p50 ${fmt(lagStorm / 1000, 1)} s, p99 ${fmt(median(storm.map((r) => r.lagP99Ms)) / 1000, 1)} s; ${missed} missed (all runs, storm and spread) | the same ${fmt(STORM_DOSSIERS)} closing over ${fmt(SPREAD_SECONDS / 60, 0)} minutes: delay from its own closing date p50 ${fmt(median(spread.map((r) => r.lagP50Ms)) / 1000, 1)} s, p99 ${fmt(median(spread.map((r) => r.lagP99Ms)) / 1000, 1)} s; last done ${fmt(median(spread.map((r) => r.drainSeconds)), 1)} s after the last closing date. Engine's ceiling: ${fmt(STORM_DOSSIERS)} trivial workflows (timer, one activity) done ${fmt(median(ceiling.map((r) => r.drainSeconds)), 1)} s after their shared instant (${runsOf(ceiling.map((r) => r.drainSeconds), 1)}) | all within 60 s, none missed | ${yes(met)} |`,
+      `| deadline storm: ${fmt(STORM_DOSSIERS)} open dossiers, one closing instant | all EXPIRED and e-mailed ${fmt(median(drain), 1)} s after it (${runsOf(drain, 1)}) = ${fmt((1000 * median(drain)) / STORM_DOSSIERS, 1)} ms per dossier; each dossier's delay p50 ${fmt(lagStorm / 1000, 1)} s, p99 ${fmt(median(storm.map((r) => r.lagP99Ms)) / 1000, 1)} s; ${missed} missed (all runs, storm and spread) | ${spread.length === 0 ? '' : `the same ${fmt(STORM_DOSSIERS)} closing over ${fmt(SPREAD_SECONDS / 60, 0)} minutes: delay from its own closing date p50 ${fmt(median(spread.map((r) => r.lagP50Ms)) / 1000, 1)} s, p99 ${fmt(median(spread.map((r) => r.lagP99Ms)) / 1000, 1)} s; last done ${fmt(median(spread.map((r) => r.drainSeconds)), 1)} s after the last closing date. `}Engine's ceiling: ${fmt(STORM_DOSSIERS)} trivial workflows (timer, one activity) done ${fmt(median(ceiling.map((r) => r.drainSeconds)), 1)} s after their shared instant (${runsOf(ceiling.map((r) => r.drainSeconds), 1)}) → **${fmt(median(drain) / ceilingDrain, 2)}×** | ≤ 1.5× the engine's trivial-timer storm, none missed | ${yes(met)} |`,
     ],
     notes: [
       `Storm: ${describeCpu(stormCpu, median(drain))}; ${describeCpuPer(stormCpu, STORM_DOSSIERS, 'expired dossier')}. Engine's ceiling: Temporal server ${fmt((1000 * median(ceiling.map((r) => r.cpu.temporal))) / STORM_DOSSIERS, 1)} ms CPU per trivial workflow (its worker runs in the benchmark's process). Opening the ${fmt(STORM_DOSSIERS)} dossiers (set-up, not timed in the table) took ${fmt(median(storm.map((r) => r.setupSeconds)))} s.`,
