@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDuplicateKeyError } from '../db/errors.js';
+import { startDossierList } from '../db/candidate-dossiers.js';
 import type { AccountRole, Models } from '../db/models.js';
 import { hashPassword } from '../domain/password.js';
 
@@ -34,7 +35,7 @@ export interface NewAccount {
 }
 
 /** Inserts an account; the unique indexes, not a prior lookup, decide conflicts (no race). */
-export async function createAccount(models: Pick<Models, 'Account'>, input: NewAccount): Promise<{ id: string }> {
+export async function createAccount(models: Pick<Models, 'Account' | 'CandidateDossier'>, input: NewAccount): Promise<{ id: string }> {
   const id = randomUUID();
   try {
     await models.Account.create({
@@ -46,8 +47,6 @@ export async function createAccount(models: Pick<Models, 'Account'>, input: NewA
       lastName: input.lastName.trim(),
       role: input.role,
       trainingIds: input.trainingIds ?? [],
-      // A new account has no dossier yet: « Mes inscriptions » needs no query to know it.
-      dossierIds: [],
       passwordHash: await hashPassword(input.password),
       ...(input.privacyNoticeVersion ? { privacyNotice: { version: input.privacyNoticeVersion, acceptedAt: new Date() } } : {}),
       // Idle accounts are counted from here until the first log-in (domain/retention.ts).
@@ -62,5 +61,7 @@ export async function createAccount(models: Pick<Models, 'Account'>, input: NewA
       : Boolean(await models.Account.exists({ identifier: normalizeIdentifier(input.identifier) }));
     throw new AccountConflictError(onIdentifier ? 'identifier' : 'email');
   }
+  // « Mes inscriptions » of a new account: complete and empty, no query needed to know it.
+  if (input.role === 'candidate') await startDossierList(models, id);
   return { id };
 }

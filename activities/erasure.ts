@@ -7,6 +7,7 @@
  */
 import { type Client, isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { dropDossierList, forgetDossier } from '../db/candidate-dossiers.js';
 import type { FileStore } from '../db/files.js';
 import { escapeRegex } from '../db/regex.js';
 import type { Models } from '../db/models.js';
@@ -18,7 +19,7 @@ import { withdrawUpdate } from '../workflows/dossier/contract.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface ErasureDependencies {
-  models: Pick<Models, 'Dossier' | 'ErasedDossier' | 'SentEmail' | 'StaffRead' | 'Account' | 'AccountToken' | 'Session'>;
+  models: Pick<Models, 'Dossier' | 'ErasedDossier' | 'SentEmail' | 'StaffRead' | 'Account' | 'AccountToken' | 'Session' | 'CandidateDossier'>;
   files: Pick<FileStore, 'delete'>;
   /** To withdraw running dossiers and delete closed histories. */
   temporal: Client;
@@ -72,6 +73,8 @@ export function createErasure({ models, files, temporal }: ErasureDependencies) 
     await models.StaffRead.deleteMany({ dossierId });
     await models.SentEmail.deleteMany({ _id: { $regex: `^${escapeRegex(dossierId)}:` } });
     await models.Dossier.deleteOne({ _id: dossierId });
+    // « Mes inscriptions » no longer names it (the id says which selection the candidate applied to).
+    if (record) await forgetDossier(models, record.candidate.id, dossierId);
     return { files: fileIds.length };
   }
 
@@ -118,6 +121,7 @@ export function createErasure({ models, files, temporal }: ErasureDependencies) 
       await deleteHistories(temporal, `${SEARCH_ATTRIBUTES.account.name} = '${accountId}'`, done);
       await models.Session.deleteMany({ accountId });
       await models.AccountToken.deleteMany({ accountId });
+      await dropDossierList(models, accountId);
       await models.Account.deleteOne({ _id: accountId });
       return { dossiers: dossiers.length, files: fileCount, histories: workflowsIn(done) };
     },

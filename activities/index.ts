@@ -14,7 +14,7 @@ import { createErasure } from './erasure.js';
 import { createRetention, type RetentionOutcome } from './retention.js';
 
 export interface ActivityDependencies {
-  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey' | 'StaffRead' | 'ErasedDossier'>;
+  models: Pick<Models, 'Dossier' | 'Selection' | 'SentEmail' | 'Account' | 'AccountToken' | 'Session' | 'RateSlot' | 'IdempotencyKey' | 'StaffRead' | 'ErasedDossier' | 'CandidateDossier'>;
   mailer: Pick<Mailer, 'send'>;
   files: Pick<FileStore, 'delete' | 'listDossierUploads' | 'deleteStrayChunks'>;
   /** A client of the worker's namespace: erasure withdraws dossiers and deletes histories through it. */

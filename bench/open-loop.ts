@@ -35,6 +35,8 @@ export interface Latencies {
 
 export interface OpenLoopResult extends Latencies {
   rate: number;
+  /** From the first request due to the last answer (the CPU window). */
+  seconds: number;
   cpu: Record<ProcessName, number>;
   /** The same, by the kind each answer said it was (see `send`). */
   byKind: Record<string, Latencies>;
@@ -80,12 +82,12 @@ export async function openLoop(system: System, rate: number, seconds: number, se
   }
   await Promise.all(inFlight);
   const byKind = Object.fromEntries([...kinds].map(([kind, entry]) => [kind, latenciesOf(entry.latencies, entry.errors)]));
-  return { rate, ...latenciesOf(latencies, errors), cpu: cpu.stop(), byKind };
+  return { rate, seconds: (performance.now() - started) / 1000, ...latenciesOf(latencies, errors), cpu: cpu.stop(), byKind };
 }
 
 /**
  * The highest rate at which `send` keeps p99 ≤ 250 ms and no error: rates
- * ×1.5 until one fails (twice), then ×1.1 from the last good one. Each level
+ * from 3/s, ×1.5 until one fails (twice), then ×1.1 from the last good one. Each level
  * runs CAPACITY_SECONDS on a quiet system.
  */
 export async function capacity(system: System, label: string, send: (n: number) => Promise<Sent>): Promise<{ rate: number; levels: OpenLoopResult[] }> {
@@ -103,7 +105,7 @@ export async function capacity(system: System, label: string, send: (n: number) 
     return false;
   };
   let good = 0;
-  let rate = 5;
+  let rate = 3;
   while (await level(rate)) {
     good = rate;
     rate *= 1.5;

@@ -295,7 +295,7 @@ async function memoryScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'meas
   };
   const ours = summary(variants.bounded);
   const before = summary(variants.unbounded);
-  const heap = workflowHeapMb({ WORKER_MAX_CACHED_WORKFLOWS: CACHED_WORKFLOWS, WORKER_WORKFLOW_HEAP_MB: undefined });
+  const heap = workflowHeapMb({ WORKER_MAX_CACHED_WORKFLOWS: CACHED_WORKFLOWS, WORKER_WORKFLOW_HEAP_MB: undefined }, '')!;
   return {
     rows: [
       `| worker memory (cache of ${fmt(CACHED_WORKFLOWS)} workflows, the default; workflow heap ${fmt(heap)} MB, its default for that cache) | ${ours.levels} → ${fmt(ours.perCached, 2)} MB per cached dossier; ${fmt(ours.at(highest) - ours.at(first))} MB more from ${fmt(first)} to ${fmt(highest)}; idle ${fmt(ours.idle)} MB | the same worker with Node's own heap limit (${fmt(UNBOUNDED_HEAP_MB)} MB, as before): ${before.levels} → ${fmt(before.perCached, 2)} MB per cached dossier; ${fmt(before.at(highest) - before.at(first))} MB more from ${fmt(first)} to ${fmt(highest)} | ≤ 0.5 MB per cached dossier; flat past the cache size, bounded by a setting | ${yes(ours.perCached <= 0.5 && ours.bounded)} (flat: ${ours.bounded ? 'yes' : 'no'}) |`,
@@ -378,6 +378,7 @@ async function capacityScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'me
   }
   const share = median(ours) / median(engine);
   // CPU per step at the highest rate that held, in the median run.
+  // The level that held at the run's rate (the lowest one tried when none did).
   const heldAt = (levels: OpenLoopResult[], rate: number) => levels.find((level) => level.rate === rate && level.errors === 0 && level.p99 <= P99_TARGET_MS) ?? levels[0]!;
   const medianRun = ours.indexOf(median(ours));
   const held = heldAt(oursLevels[medianRun]!, ours[medianRun]!);
@@ -415,7 +416,7 @@ async function hourScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'measur
     ],
     notes: [
       `Closing hour by action (median of runs): ${kinds.map((kind) => `${labels[kind] ?? kind} p50 ${fmt(median(runs.map((r) => r.byKind[kind]!.p50)))} ms, p99 ${fmt(median(runs.map((r) => r.byKind[kind]!.p99)))} ms`).join('; ')}.`,
-      `Closing hour: ${describeCpu(medianCpu(runs.map((r) => r.cpu)), CLOSING_HOUR_SECONDS)}; ${describeCpuPer(medianCpu(runs.map((r) => r.cpu)), runs[0]!.sent, 'request')}.`,
+      `Closing hour: ${describeCpu(medianCpu(runs.map((r) => r.cpu)), median(runs.map((r) => r.seconds)))}; ${describeCpuPer(medianCpu(runs.map((r) => r.cpu)), runs[0]!.sent, 'request')}.`,
     ],
     raw: runs,
   };

@@ -133,12 +133,6 @@ const accountSchema = new Schema(
     inactivityWarnedAt: { type: Date },
     /** « Supprimer mon compte » confirmed: the erasure workflow runs; nobody logs in meanwhile. */
     erasureConfirmedAt: { type: Date },
-    /**
-     * A candidate's dossiers, for « Mes inscriptions »: read by `_id`, because FerretDB evaluates any other
-     * filter by reading the whole collection (docs/BENCHMARKS.md, « how cost grows »). Absent on accounts made
-     * before it existed: filled from a query on first use (api/services/candidate-dossiers.ts).
-     */
-    dossierIds: { type: [String], default: undefined },
   },
   { timestamps: true },
 );
@@ -208,6 +202,20 @@ const staffReadSchema = new Schema({
   fileId: { type: String },
 });
 
+/**
+ * Which dossiers a candidate opened, for « Mes inscriptions » (api/services/candidate-dossiers.ts): numbered
+ * slots read by `_id` one after the other, because FerretDB evaluates any other filter (`candidate.id`) by
+ * reading every dossier stored. Slots, not a list on the account: FerretDB v1 applies an update by rewriting
+ * the whole document from a read made outside the write, so a concurrent update (a password change) could be
+ * undone; an insert of a unique `_id` cannot. Slot 0 says the list is complete (made with the account, or
+ * by a first fill from the query for an account from before).
+ */
+const candidateDossierSchema = new Schema({
+  _id: { type: String, required: true }, // "<account id>:<slot number>"
+  /** Null once the dossier is erased (the slot stays: the next ones are found by number). */
+  dossierId: { type: String, default: null },
+});
+
 /** A dossier erased (retention, or its candidate's request): a store still in flight must not recreate it. Kept a day. */
 const erasedDossierSchema = new Schema({
   _id: { type: String, required: true }, // the dossier id
@@ -232,6 +240,7 @@ export function createModels(connection: Connection) {
     IdempotencyKey: connection.model('IdempotencyKey', idempotencyKeySchema, 'idempotency_keys'),
     StaffRead: connection.model('StaffRead', staffReadSchema, 'staff_reads'),
     ErasedDossier: connection.model('ErasedDossier', erasedDossierSchema, 'erased_dossiers'),
+    CandidateDossier: connection.model('CandidateDossier', candidateDossierSchema, 'candidate_dossiers'),
   };
 }
 

@@ -27,15 +27,27 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
 }
 
 /**
- * Measured (docs/BENCHMARKS.md, worker memory): a cached dossier holds about
- * 1.5 MB of the workflow thread's heap, and the thread needs about 256 MB
- * with none. Without a limit, V8 lets the heap grow far past what the cache
- * holds before collecting what evicted workflows left behind.
+ * Measured (docs/BENCHMARKS.md, worker memory): a freshly opened cached
+ * dossier holds about 1.4 MB of the workflow thread's heap, and the thread
+ * needs about 256 MB with none; 2 MB leaves room for dossiers filled in
+ * (their state and history are in the cache too). Without a limit, V8 lets
+ * the heap grow far past what the cache holds before collecting what
+ * evicted workflows left behind.
  */
-export const HEAP_MB_PER_CACHED_DOSSIER = 1.5;
+export const HEAP_MB_PER_CACHED_DOSSIER = 2;
 export const WORKFLOW_HEAP_BASE_MB = 256;
 
-/** The workflow thread's heap limit: the setting, or what the cache needs. */
-export function workflowHeapMb(config: Pick<WorkerConfig, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_WORKFLOW_HEAP_MB'>): number {
-  return config.WORKER_WORKFLOW_HEAP_MB ?? Math.ceil(WORKFLOW_HEAP_BASE_MB + config.WORKER_MAX_CACHED_WORKFLOWS * HEAP_MB_PER_CACHED_DOSSIER);
+/**
+ * The workflow thread's heap limit: the setting, or what the cache needs —
+ * unless the operator already gave Node one (`--max-old-space-size` in
+ * NODE_OPTIONS or on the command line), which is then left as it is
+ * (undefined).
+ */
+export function workflowHeapMb(
+  config: Pick<WorkerConfig, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_WORKFLOW_HEAP_MB'>,
+  nodeFlags: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '),
+): number | undefined {
+  if (config.WORKER_WORKFLOW_HEAP_MB !== undefined) return config.WORKER_WORKFLOW_HEAP_MB;
+  if (/--max-old-space-size[= ]/.test(nodeFlags)) return undefined;
+  return Math.ceil(WORKFLOW_HEAP_BASE_MB + config.WORKER_MAX_CACHED_WORKFLOWS * HEAP_MB_PER_CACHED_DOSSIER);
 }

@@ -15,7 +15,7 @@ const config = loadWorkerConfig();
 // The SDK runs the workflows (and holds its cache) in a worker thread it creates in Worker.create, with no
 // resource limits of its own: a V8 flag set before then sizes that thread's heap, not this one's.
 const heapMb = workflowHeapMb(config);
-setFlagsFromString(`--max-old-space-size=${heapMb}`);
+if (heapMb !== undefined) setFlagsFromString(`--max-old-space-size=${heapMb}`);
 installTemporalRuntime(config.LOG_LEVEL);
 const database = await connectDatabase(config.MONGODB_URI);
 const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM });
@@ -50,7 +50,7 @@ await ensurePurgeSchedule(client, {
 });
 
 // The SDK shuts the worker down on SIGINT/SIGTERM, letting running activities finish.
-console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS} (cache ${config.WORKER_MAX_CACHED_WORKFLOWS} workflows, workflow heap ${heapMb} MB)`);
+console.log(`worker: polling task queue "${worker.options.taskQueue}" on ${config.TEMPORAL_ADDRESS} (cache ${config.WORKER_MAX_CACHED_WORKFLOWS} workflows, workflow heap ${heapMb === undefined ? "Node's --max-old-space-size" : `${heapMb} MB`})`);
 try {
   await worker.run();
 } finally {

@@ -94,7 +94,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ dossiers: z.array(dossierSchema) }).describe('Latest first.'), ...errorResponses(401, 403) },
       },
     },
-    async (request) => ({ dossiers: await listCandidateDossiers(deps, authOf(request).account) }),
+    async (request) => ({ dossiers: await listCandidateDossiers(deps, authOf(request).account._id) }),
   );
 
   app.get(

@@ -22,10 +22,10 @@ import type { DossierView } from '../schemas/dossier.js';
 import { viewDossier } from './dossier-view.js';
 import { isSelectionOpen } from '../../domain/selection.js';
 import { callTemporal } from './temporal-calls.js';
-import { candidateDossierStates, rememberDossier } from './candidate-dossiers.js';
+import { candidateDossierStates, rememberDossier } from '../../db/candidate-dossiers.js';
 
 export interface DossierServiceDeps {
-  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey' | 'Account'>;
+  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey' | 'CandidateDossier'>;
   temporal: Client;
   taskQueue: string;
   /** How long a call to Temporal may take before the API answers 503. */
@@ -201,6 +201,6 @@ export async function openDossier(deps: DossierServiceDeps, selection: Selection
 }
 
 /** "Mes inscriptions": the candidate's dossiers, latest first. */
-export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'models'>, account: { _id: string; dossierIds?: string[] | null }): Promise<DossierView[]> {
-  return (await candidateDossierStates(deps.models, account)).map((state) => viewDossier(state, 'candidate'));
+export async function listCandidateDossiers(deps: Pick<DossierServiceDeps, 'models'>, accountId: string): Promise<DossierView[]> {
+  return (await candidateDossierStates(deps.models, accountId)).map((state) => viewDossier(state, 'candidate'));
 }

@@ -23,10 +23,12 @@ describe('configuration', () => {
     expect(attempt).toThrow(/MONGODB_URI[\s\S]*WORKER_MAX_CACHED_WORKFLOWS|WORKER_MAX_CACHED_WORKFLOWS[\s\S]*MONGODB_URI/);
   });
 
-  it('sizes the workflow thread\'s heap for the cache unless told, and refuses a heap too small to run', () => {
-    expect(workflowHeapMb(loadWorkerConfig(keys))).toBe(256 + 1000 * 1.5);
-    expect(workflowHeapMb(loadWorkerConfig({ ...keys, WORKER_MAX_CACHED_WORKFLOWS: '200' }))).toBe(556);
-    expect(workflowHeapMb(loadWorkerConfig({ ...keys, WORKER_WORKFLOW_HEAP_MB: '900' }))).toBe(900);
+  it('sizes the workflow thread\'s heap for the cache unless told (or Node was), and refuses a heap too small to run', () => {
+    expect(workflowHeapMb(loadWorkerConfig(keys), '')).toBe(256 + 1000 * 2);
+    expect(workflowHeapMb(loadWorkerConfig({ ...keys, WORKER_MAX_CACHED_WORKFLOWS: '200' }), '')).toBe(656);
+    expect(workflowHeapMb(loadWorkerConfig({ ...keys, WORKER_WORKFLOW_HEAP_MB: '900' }), '--max-old-space-size=3000')).toBe(900);
+    // The operator's own Node flag is left alone.
+    expect(workflowHeapMb(loadWorkerConfig(keys), '--enable-source-maps --max-old-space-size=3000')).toBeUndefined();
     expect(() => loadWorkerConfig({ ...keys, WORKER_WORKFLOW_HEAP_MB: '64' })).toThrow(/WORKER_WORKFLOW_HEAP_MB/);
   });
 

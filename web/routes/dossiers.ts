@@ -153,7 +153,7 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
 
   // « Mes inscriptions » → « Compléter un dossier en cours »
   app.get('/mes-inscriptions', { config: candidate }, async (request, reply) => {
-    const dossiers = await listCandidateDossiers(deps, request.auth!.account);
+    const dossiers = await listCandidateDossiers(deps, request.auth!.account._id);
     const rows = dossiers.map((dossier) => {
       const firstToDo = dossier.progress.steps.find((s) => s.required && !s.done);
       return {

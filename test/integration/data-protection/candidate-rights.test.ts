@@ -108,6 +108,8 @@ describe("the candidate's rights over their data", () => {
     expect(await models.StaffRead.countDocuments({ dossierId: open })).toBe(0);
     expect(await models.SentEmail.countDocuments({ _id: { $regex: `^${open.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:` } })).toBe(0);
     expect(await models.Session.countDocuments({ accountId: candidate.accountId })).toBe(0);
+    // « Mes inscriptions »' slots went with the account.
+    expect((await models.CandidateDossier.find({}).lean()).filter((slot) => slot._id.startsWith(`${candidate.accountId}:`))).toEqual([]);
     const files = createFileStore(stack.database.connection);
     for (const fileId of fileIds) expect(await files.find(fileId)).toBeNull();
     // The histories are gone from the Temporal server: the dossiers' and the account e-mails'.

@@ -55,6 +55,9 @@ describe('retention', () => {
     const outcome = await purge();
     expect(outcome).toMatchObject({ dossiers: 1, files: 4 });
     expect(await models.Dossier.exists({ _id: due })).toBeNull();
+    // « Mes inscriptions » no longer names it; the dossier kept is still listed.
+    expect((await client.call('GET', '/api/me/dossiers')).body.dossiers.map((d: { dossierId: string }) => d.dossierId)).toEqual([kept]);
+    expect(await models.CandidateDossier.exists({ dossierId: due })).toBeNull();
     for (const { fileId } of Object.values(dueFiles.documents)) expect(await files.find(fileId)).toBeNull();
     expect(await models.Dossier.exists({ _id: kept })).not.toBeNull();
     expect(await models.Dossier.exists({ _id: live })).not.toBeNull();
