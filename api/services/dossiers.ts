@@ -25,7 +25,7 @@ import { callTemporal } from './temporal-calls.js';
 import { candidateDossierStates, rememberDossier } from '../../db/candidate-dossiers.js';
 
 export interface DossierServiceDeps {
-  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey' | 'CandidateDossier'>;
+  models: Pick<Models, 'Selection' | 'Training' | 'Dossier' | 'IdempotencyKey' | 'CandidateDossier' | 'Account'>;
   temporal: Client;
   taskQueue: string;
   /** How long a call to Temporal may take before the API answers 503. */
