@@ -14,6 +14,7 @@ import type { DossierState } from '../domain/dossier-record.js';
 import type { AuthContext } from './auth.js';
 import { errors } from './errors.js';
 import { dossierIdSchema, idSchema } from './schemas/common.js';
+import { candidateOfDossierId } from '../workflows/dossier/contract.js';
 
 export type SelectionDoc = SelectionRecord;
 
@@ -63,9 +64,21 @@ export async function reachableDossier(
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * 'id': the handler needs the dossier's id only (a candidate's step, which
+     * the workflow judges): a candidate's own dossier is recognised by its id,
+     * which names its candidate (dossierWorkflowId), and is not read. One
+     * read of the whole dossier less per step; staff are still checked
+     * against the dossier's training, which takes the read.
+     */
+    dossierScope?: 'id';
+  }
   interface FastifyRequest {
     /** The dossier named in the path, as read (and found reachable) by the scope check. */
     scopedDossier?: DossierState;
+    /** The id of the dossier named in the path, found reachable (read or not). */
+    scopedDossierId?: string;
     /** The selection named in the path, or the scoped dossier's selection when staff read it. */
     scopedSelection?: SelectionDoc;
   }
@@ -74,6 +87,7 @@ declare module 'fastify' {
 /** Reads the records a request's path names, once, and refuses those out of reach. */
 export function registerScopeCheck(app: FastifyInstance): void {
   app.decorateRequest('scopedDossier', undefined);
+  app.decorateRequest('scopedDossierId', undefined);
   app.decorateRequest('scopedSelection', undefined);
   app.addHook('preValidation', async (request) => {
     const auth = request.auth;
@@ -82,9 +96,16 @@ export function registerScopeCheck(app: FastifyInstance): void {
     const { models } = app.deps.database;
     // A malformed id is left to validation (400); a well-formed one is looked up.
     if (typeof params.dossierId === 'string' && dossierIdSchema.safeParse(params.dossierId).success) {
-      const { dossier, selection } = await reachableDossier(models, params.dossierId, auth);
-      request.scopedDossier = dossier;
-      request.scopedSelection = selection;
+      if (request.routeOptions.config.dossierScope === 'id' && auth.account.role === 'candidate') {
+        // Another candidate's dossier, existing or not, is the same 404 as a read would give.
+        if (candidateOfDossierId(params.dossierId) !== auth.account._id) throw errors.dossierNotFound();
+        request.scopedDossierId = params.dossierId;
+      } else {
+        const { dossier, selection } = await reachableDossier(models, params.dossierId, auth);
+        request.scopedDossier = dossier;
+        request.scopedDossierId = dossier.dossierId;
+        request.scopedSelection = selection;
+      }
     }
     if (typeof params.selectionId === 'string' && idSchema.safeParse(params.selectionId).success) {
       request.scopedSelection = await reachableSelection(models, params.selectionId, auth);
@@ -96,6 +117,12 @@ export function registerScopeCheck(app: FastifyInstance): void {
 export function scopedDossierOf(request: FastifyRequest): DossierState {
   if (!request.scopedDossier) throw errors.dossierNotFound();
   return request.scopedDossier;
+}
+
+/** The id of the dossier the scope check found reachable (a route with `:dossierId` and a role check). */
+export function scopedDossierIdOf(request: FastifyRequest): string {
+  if (!request.scopedDossierId) throw errors.dossierNotFound();
+  return request.scopedDossierId;
 }
 
 /** The selection the scope check read for this request. */

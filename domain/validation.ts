@@ -92,8 +92,12 @@ function frenchMessage(issue: Issue): string {
   }
 }
 
-// Applied once per module instance: the API's and the worker's processes, and each workflow's sandbox.
+// Applied once per process (API, worker) and once in the workflow sandbox, which shares this module between
+// dossiers (worker/worker.ts).
 z.config({ customError: (issue) => frenchMessage(issue) });
+// zod completes its configuration (fallback messages, memoizer) when the first object schema is built: done here,
+// so the configuration is whole before the workflow sandbox freezes it with this module.
+z.object({});
 
 /** Zod issues as our details; `prefix` names the part of the request ("body", "querystring"…). */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix?: string): ErrorDetail[] {

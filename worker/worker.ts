@@ -1,12 +1,49 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { extname } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Activities } from '../activities/index.js';
 import type { DataConverter } from '@temporalio/common';
+import { failureConverterPath } from '../temporal/data-converter.js';
 
 // The workflow bundle's entry: points at workflows/index.ts when run from source (tsx, vitest) and at
 // workflows/index.js once compiled, whichever this file itself is.
 export const workflowsPath = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url)}`, import.meta.url));
+
+const sourcePath = (path: string) => fileURLToPath(new URL(`../${path}${extname(import.meta.url)}`, import.meta.url));
+
+/**
+ * Modules the worker evaluates once and every cached workflow shares: zod,
+ * through the module that sets its French messages. Without this the SDK
+ * evaluates every module of the bundle again for each workflow it holds or
+ * rebuilds, zod's few hundred kilobytes of code included (docs/BENCHMARKS.md,
+ * worker memory and deadline storm).
+ *
+ * The SDK freezes what it preloads. zod's own classes are functions, which
+ * the freeze leaves open, so schemas built per workflow still install their
+ * members on first use; our schema objects themselves (domain/dossier.ts)
+ * cannot be shared: zod completes each schema lazily, on its first parse, and
+ * a frozen schema throws there. A module listed here must keep no state
+ * between calls, read no clock at load time and not import
+ * `@temporalio/workflow` (per-workflow state).
+ */
+export const sharedWorkflowModules = [sourcePath('domain/validation')];
+
+/** How the workflow code is bundled: by a worker at start, by the replay tests, and ahead of time (build-bundle.ts). */
+export const workflowBundleOptions = { workflowsPath, bundlerOptions: { preloadModules: sharedWorkflowModules } } as const;
+
+/**
+ * Written by `npm run build` beside the compiled code (worker/build-bundle.ts): a production worker starts
+ * without running webpack. Run from source (npm start, the tests), the worker bundles the code itself.
+ */
+export const prebuiltBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** The prebuilt bundle carries the failure converter of our data converter: used only with that converter. */
+function workflowCode(dataConverter: DataConverter): { workflowBundle: { codePath: string } } | typeof workflowBundleOptions {
+  const compiled = extname(import.meta.url) === '.js';
+  const usable = compiled && dataConverter.failureConverterPath === failureConverterPath && existsSync(prebuiltBundlePath);
+  return usable ? { workflowBundle: { codePath: prebuiltBundlePath } } : workflowBundleOptions;
+}
 
 export interface DossierWorkerOptions {
   connection: NativeConnection;
@@ -23,7 +60,7 @@ export async function createDossierWorker(options: DossierWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath,
+    ...workflowCode(options.dataConverter),
     activities: options.activities,
     dataConverter: options.dataConverter,
     // When this worker dies, the tasks of the workflows it cached wait this long on its own (sticky) queue before

@@ -19,7 +19,7 @@ import {
   saveSituationUpdate,
   withdrawUpdate,
 } from '../../workflows/dossier/contract.js';
-import { scopedDossierOf, scopedSelectionOf } from '../access.js';
+import { scopedDossierIdOf, scopedDossierOf, scopedSelectionOf } from '../access.js';
 import { authOf, requireCandidate, requireDossierReader } from '../auth.js';
 import { sendDownload } from '../downloads.js';
 import { AppError } from '../errors.js';
@@ -35,8 +35,11 @@ import { receiveUpload } from '../uploads.js';
 const entryParams = dossierParams.extend({ entryId: entryIdSchema });
 const stepErrors = errorResponses(400, 401, 403, 404, 409, 503);
 const uploadErrors = errorResponses(400, 401, 403, 404, 409, 413, 415, 503);
-/** Marks a route for the OpenAPI document: it takes an Idempotency-Key, and (for uploads) one file. */
-const step = { openapi: { idempotent: true } } as const;
+/**
+ * Marks a route for the OpenAPI document: it takes an Idempotency-Key, and (for uploads) one file. A step needs
+ * the dossier's id only (api/access.ts); an upload reads the dossier, to refuse a locked one before its bytes.
+ */
+const step = { openapi: { idempotent: true }, dossierScope: 'id' } as const;
 const upload = { openapi: { idempotent: true, upload: true } } as const;
 
 export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -46,7 +49,7 @@ export const dossierRoutes: FastifyPluginAsyncZod = async (app) => {
 
   /** A candidate's step on the dossier of the request's path. */
   const candidateStep = async (request: FastifyRequest, action: DossierAction, update: DossierUpdate) =>
-    applyCandidateStep(deps, scopedDossierOf(request), action, update, await updateIdOf(request));
+    applyCandidateStep(deps, scopedDossierIdOf(request), action, update, await updateIdOf(request));
 
   /** Streams the file in, then hands it to the workflow (attachUpload: retries and refusals). */
   const uploadStep = async (request: FastifyRequest, target: FileTarget) => {

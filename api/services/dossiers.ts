@@ -64,43 +64,68 @@ async function readStored(deps: Pick<DossierServiceDeps, 'models'>, dossierId: s
 }
 
 /**
- * Sends `update` for `action` to the dossier's workflow and answers with the
- * stored dossier (written before the Update answers). An ended dossier's
+ * Sends `update` for `action` to the dossier's workflow and answers its
+ * receipt: the revision it stored before answering. An ended dossier's
  * workflow is closed: its refusal is judged from the record, by the same
- * life-cycle rule the workflow applies. `updateId` (from the request's
- * Idempotency-Key) makes a retried request land once.
+ * life-cycle rule the workflow applies — before asking Temporal when the
+ * scope check read the dossier (`known`), after its "not found" otherwise.
+ * `updateId` (from the request's Idempotency-Key) makes a retried request
+ * land once.
  */
-export async function sendDossierUpdate(deps: DossierServiceDeps, dossier: DossierState, action: DossierAction, update: DossierUpdate, updateId?: string): Promise<DossierState> {
+export async function sendDossierUpdate(
+  deps: DossierServiceDeps,
+  dossierId: string,
+  action: DossierAction,
+  update: DossierUpdate,
+  updateId?: string,
+  known?: DossierState,
+): Promise<DossierReceipt> {
   const refuseIfEnded = (state: DossierState) => {
     const refusal = isFinal(state.status) ? refusalOf(action, state, Date.now()) : undefined;
     if (refusal) throw refusalError(refusal);
   };
-  refuseIfEnded(dossier);
-  let receipt: DossierReceipt;
+  if (known) refuseIfEnded(known);
   try {
-    receipt = await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
+    return await callTemporal(deps.temporal, deps.temporalTimeoutMs, () =>
       // The definition and its arguments were tied together by `dossierUpdate`.
       deps.temporal.workflow
-        .getHandle(dossier.dossierId)
+        .getHandle(dossierId)
         .executeUpdate(update.definition as UpdateDefinition<DossierReceipt, [unknown]>, { args: update.args as [unknown], ...(updateId === undefined ? {} : { updateId }) }),
     );
   } catch (error) {
     const refusal = refusalOfUpdate(error);
     if (refusal) throw refusal;
     if (!(error instanceof WorkflowNotFoundError)) throw error;
-    // It ended between the scope check's read and the Update.
-    refuseIfEnded(await readStored(deps, dossier.dossierId));
+    // Ended (or never opened, or erased): the record says which.
+    refuseIfEnded(await readStored(deps, dossierId));
     throw errors.dossierNotFound();
   }
-  const stored = await readStored(deps, dossier.dossierId);
-  // Stored before the Update answered; an older record would mean a store lost on the way: say so, do not show it.
+}
+
+/** `sendDossierUpdate`, then the stored dossier it answered for (written before the Update answered). */
+export async function updateAndRead(...args: Parameters<typeof sendDossierUpdate>): Promise<DossierState> {
+  const [deps, dossierId] = args;
+  const receipt = await sendDossierUpdate(...args);
+  const stored = await readStored(deps, dossierId);
+  // An older record would mean a store lost on the way: say so, do not show it.
   if (stored.revision < receipt.revision) throw errors.workflowUnavailable();
   return stored;
 }
 
-/** A candidate's step on their own dossier (found reachable by the scope check). */
-export async function applyCandidateStep(deps: DossierServiceDeps, dossier: DossierState, action: DossierAction, update: DossierUpdate, updateId?: string): Promise<DossierView> {
-  return viewDossier(await sendDossierUpdate(deps, dossier, action, update, updateId), 'candidate');
+/**
+ * A candidate's step on their own dossier, answered with the dossier as
+ * stored. The scope check found it reachable: by reading it (`known`), or
+ * from its id alone (routes with `dossierScope: 'id'`, api/access.ts).
+ */
+export async function applyCandidateStep(
+  deps: DossierServiceDeps,
+  dossierId: string,
+  action: DossierAction,
+  update: DossierUpdate,
+  updateId?: string,
+  known?: DossierState,
+): Promise<DossierView> {
+  return viewDossier(await updateAndRead(deps, dossierId, action, update, updateId, known), 'candidate');
 }
 
 export interface ReceivedFile {
@@ -140,7 +165,7 @@ export async function attachUpload(
   }
   if (claimed.file.fileId !== received.file.fileId) await files.delete(received.file.fileId);
   try {
-    return await applyCandidateStep(deps, dossier, 'edit', dossierUpdate(attachFileUpdate, { target, file: claimed.file }), claimed.updateId);
+    return await applyCandidateStep(deps, dossier.dossierId, 'edit', dossierUpdate(attachFileUpdate, { target, file: claimed.file }), claimed.updateId, dossier);
   } catch (error) {
     // A retry's refusal proves nothing of the first attempt (it may have landed before the dossier ended):
     // the first file is left to the purge, which keeps what the stored dossier refers to. A first attempt's

@@ -17,7 +17,7 @@ import type { AuthContext } from '../auth.js';
 import type { DossierView } from '../schemas/dossier.js';
 import type { DossierList, DossierListQuery } from '../schemas/staff.js';
 import { viewDossier } from './dossier-view.js';
-import { type DossierServiceDeps, type DossierUpdate, dossierUpdate, sendDossierUpdate } from './dossiers.js';
+import { type DossierServiceDeps, type DossierUpdate, dossierUpdate, updateAndRead } from './dossiers.js';
 import type { DossierAction } from '../../domain/dossier-lifecycle.js';
 
 /** The staff member as the audit trail names them. */
@@ -65,7 +65,7 @@ export async function statusCounts(models: Pick<Models, 'Dossier'>, selectionId:
 
 /** An office action on a dossier (found reachable by the scope check), answered with the office's view. */
 async function applyOfficeAction(deps: DossierServiceDeps, dossier: DossierState, action: DossierAction, update: DossierUpdate, updateId?: string): Promise<DossierView> {
-  return viewDossier(await sendDossierUpdate(deps, dossier, action, update, updateId), 'staff');
+  return viewDossier(await updateAndRead(deps, dossier.dossierId, action, update, updateId, dossier), 'staff');
 }
 
 /** Validate, ask for changes or reject: one Update on the dossier's workflow, recorded with who and when. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDuplicateKeyError } from '../../db/errors.js';
 import { createAccount } from '../../accounts/accounts.js';
 import type { Database } from '../../db/connection.js';
-import { createFileStore, type FileStore } from '../../db/files.js';
+import { chunkIdOf, createFileStore, type FileStore } from '../../db/files.js';
 import { connectTestDatabase } from '../support/stack.js';
 
 describe('database (FerretDB, MongoDB protocol)', () => {
@@ -68,6 +68,43 @@ describe('database (FerretDB, MongoDB protocol)', () => {
 
     const readBack = await buffer(files.openDownload(saved.id));
     expect(createHash('sha256').update(readBack).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+  });
+
+  it('keeps chunks under ids derived from the file, read and deleted by _id alone', async () => {
+    // FerretDB reads every chunk stored to answer a filter on files_id: the store never asks one (db/files.ts).
+    const content = randomBytes(600 * 1024);
+    const saved = await files.save(Readable.from([content]), { filename: 'cv.pdf', contentType: 'application/pdf' });
+    const chunks = database.connection.db!.collection('files.chunks');
+    const stored = await chunks.find({ files_id: new mongoose.mongo.ObjectId(saved.id) }).sort({ n: 1 }).toArray();
+    expect(stored.map((chunk) => [chunk._id, chunk.n, chunk.data.buffer.length])).toEqual([
+      [chunkIdOf(saved.id, 0), 0, 255 * 1024],
+      [chunkIdOf(saved.id, 1), 1, 255 * 1024],
+      [chunkIdOf(saved.id, 2), 2, 600 * 1024 - 2 * 255 * 1024],
+    ]);
+    // The driver's GridFS reads the same layout.
+    const bucket = new mongoose.mongo.GridFSBucket(database.connection.db!, { bucketName: 'files' });
+    expect((await buffer(bucket.openDownloadStream(new mongoose.mongo.ObjectId(saved.id)))).equals(content)).toBe(true);
+
+    // A chunk gone is an error of the download, not a short file.
+    await chunks.deleteOne({ _id: chunkIdOf(saved.id, 1) as never });
+    await expect(buffer(files.openDownload(saved.id))).rejects.toThrow(/chunk 1/);
+    await files.delete(saved.id);
+    expect(await chunks.countDocuments({ files_id: new mongoose.mongo.ObjectId(saved.id) })).toBe(0);
+    expect(await files.find(saved.id)).toBeNull();
+    await files.delete(saved.id); // a retried delete finds nothing left to do
+    await expect(buffer(files.openDownload(saved.id))).rejects.toThrow(/not found/);
+  });
+
+  it('still reads and deletes files stored by the driver\'s GridFS, as before', async () => {
+    const bucket = new mongoose.mongo.GridFSBucket(database.connection.db!, { bucketName: 'files' });
+    const content = randomBytes(300 * 1024);
+    const upload = bucket.openUploadStream('old.pdf', { metadata: { contentType: 'application/pdf' } });
+    await new Promise<void>((resolve, reject) => upload.on('finish', () => resolve()).on('error', reject).end(content));
+    const id = upload.id.toString();
+    expect((await buffer(files.openDownload(id))).equals(content)).toBe(true);
+    await files.delete(id);
+    expect(await database.connection.db!.collection('files.chunks').countDocuments({ files_id: upload.id })).toBe(0);
+    expect(await files.find(id)).toBeNull();
   });
 
   it('deletes a file with its chunks', async () => {

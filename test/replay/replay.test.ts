@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker/worker.js';
+import { workflowBundleOptions } from '../../worker/worker.js';
 import { testDataConverter } from '../support/payload-keys.js';
 import * as workflows from '../../workflows/index.js';
 
@@ -48,7 +48,7 @@ describe('replay of recorded dossier histories', async () => {
   for (const { file, history } of histories) {
     it(`replays ${file} deterministically`, async () => {
       expect(history.events.length).toBeGreaterThan(5);
-      await Worker.runReplayHistory({ workflowsPath, dataConverter: testDataConverter }, history, file);
+      await Worker.runReplayHistory({ ...workflowBundleOptions, dataConverter: testDataConverter }, history, file);
     }, 60_000);
   }
 });

@@ -14,7 +14,7 @@ import { fingerprintOf, idempotencyKeyOf } from '../../api/idempotency.js';
 import { API_PREFIX } from '../../api/prefix.js';
 import { civilStatusBody, declarationBody, diplomaBody, experienceBody, situationBody } from '../../api/schemas/dossier.js';
 import { viewDossier } from '../../api/services/dossier-view.js';
-import { applyCandidateStep, assertEditable, attachUpload, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier } from '../../api/services/dossiers.js';
+import { assertEditable, attachUpload, type DossierUpdate, dossierServiceDeps, dossierUpdate, listCandidateDossiers, openDossier, sendDossierUpdate } from '../../api/services/dossiers.js';
 import { downloadableFormsOf } from '../../api/services/selections.js';
 import { createFileStore } from '../../db/files.js';
 import { DOCUMENT_KINDS, type DocumentKind, MAX_DIPLOMAS, MAX_EXPERIENCES, SITUATIONS, type Step } from '../../domain/dossier.js';
@@ -124,7 +124,8 @@ export async function dossierPages(app: FastifyInstance): Promise<void> {
     try {
       const { action, update, fingerprint } = run();
       const updateId = await pageUpdateId(models, request, fingerprintOf(fingerprint ?? request.body));
-      await applyCandidateStep(deps, dossier, action, update, updateId);
+      // The screen it redirects to reads the dossier: no read of it here.
+      await sendDossierUpdate(deps, dossier.dossierId, action, update, updateId, dossier);
       return reply.code(303).redirect(`${options.then ?? dossierPagePath(dossier.dossierId, screen.slug)}?message=${options.notice ?? 'enregistre'}`);
     } catch (error) {
       const problem = problemOf(error, { ...(options.fields ? { fields: options.fields } : {}), ...(options.idPrefix ? { idPrefix: options.idPrefix } : {}), linkOf: linkOf(dossier.dossierId) });

@@ -24,6 +24,12 @@ export function dossierWorkflowId(selectionId: string, candidateId: string): str
   return `dossier:${selectionId}:${candidateId}`;
 }
 
+/** The candidate a dossier id names (its last part: ids have no colon, api/schemas/common.ts), if it is one. */
+export function candidateOfDossierId(dossierId: string): string | undefined {
+  const parts = dossierId.split(':');
+  return parts.length === 3 && parts[0] === 'dossier' ? parts[2] : undefined;
+}
+
 /**
  * Custom search attributes upserted by the workflow so operators can find any
  * dossier in the Temporal Web UI (all of them in workflows/search-attributes.ts).

@@ -126,12 +126,20 @@ describe('dossier rules on the real servers', () => {
   it("keeps another candidate's dossier and files out of reach (404), and lets the training's office read them", async () => {
     const { base, upload } = await openDossier();
     const fileId = (await upload(`${base}/documents/cv`, samplePdf('secret'), 'cv.pdf')).body.documents.cv.fileId;
-    const stranger = apiClient(stack.app, { token: (await loggedIn(stack)).token });
+    const strangerSession = await loggedIn(stack);
+    const stranger = apiClient(stack.app, { token: strangerSession.token });
     expect((await stranger.call('GET', base)).status).toBe(404);
     expect((await stranger.call('PUT', `${base}/civil-status`, civilStatus)).status).toBe(404);
     expect((await stranger.upload(`${base}/documents/cv`, samplePdf('x'), 'x.pdf')).status).toBe(404);
     expect((await stranger.call('GET', `${base}/files/${fileId}`)).status).toBe(404);
     expect((await stranger.call('POST', `${base}/declaration`, { complete: false })).status).toBe(404);
+    // A step is judged from the dossier's id (api/access.ts): one naming the stranger, for a selection where they
+    // have no dossier, is the same 404 — and the workflow is never started by it.
+    const strangerId = strangerSession.accountId;
+    const unopened = dossierPath(`dossier:${selectionId}:${strangerId}`);
+    expect((await stranger.call('PUT', `${unopened}/civil-status`, civilStatus)).body.code).toBe('DOSSIER_NOT_FOUND');
+    expect((await stranger.call('POST', `${unopened}/declaration`, { complete: false })).status).toBe(404);
+    expect(await stack.database.models.Dossier.exists({ _id: `dossier:${selectionId}:${strangerId}` })).toBeNull();
     // Nor through another dossier's URL: a file is served only from the dossier that holds it.
     const own = await openDossierFor(stranger);
     expect((await stranger.call('GET', `${own}/files/${fileId}`)).status).toBe(404);
