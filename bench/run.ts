@@ -267,7 +267,7 @@ async function uploadsScenario(): Promise<Omit<ScenarioResult, 'scenario' | 'mea
   return {
     rows,
     notes: [
-      `Deleting one file (GridFS removes its chunks by \`files_id\`, which FerretDB finds by reading every chunk stored), timed after each baseline row of the last run: ${deletes.join('; ')}. A candidate who replaces a file waits that long more: the workflow deletes the replaced file (after storing the new state) before it answers.`,
+      `Deleting one file (db/files.ts: its chunks by \`_id\`, one by one), timed after each baseline row of the last run: ${deletes.join('; ')}. The workflow deletes a replaced file (after storing the new state) before it answers the upload that replaced it.`,
     ],
     raw: results,
   };

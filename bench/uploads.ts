@@ -25,7 +25,7 @@ export interface UploadMeasure {
   mbPerSecond: number;
   peakGrowthMb: number;
   errors: number;
-  /** In-process only: time to delete one of the files afterwards (GridFS removes its chunks by `files_id`). */
+  /** In-process only: time to delete one of the files afterwards (db/files.ts: its chunks one by one, by `_id`). */
   deleteMs?: number;
   /** In-process only: MB of files stored in GridFS when that file was deleted. */
   storedMb?: number;

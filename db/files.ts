@@ -56,9 +56,10 @@ const CHUNK_SIZE = 255 * 1024;
  * from its file and rank, and every chunk is read and deleted by that `_id`.
  * The driver's GridFS finds chunks by `files_id`, which FerretDB answers by
  * reading every chunk stored: deleting a 1 MB file took 96 s with 2.8 GB
- * stored (docs/BENCHMARKS.md, uploads), and a download as long. By `_id`
- * the time depends on the file alone. Files stored before carry no marker:
- * the driver's GridFS still reads and deletes them.
+ * stored (docs/BENCHMARKS.md, uploads), and a download asks the same. By
+ * `_id` the time depends on the file alone. Files stored before carry no
+ * marker: the driver's GridFS still reads and deletes them. Only the hourly
+ * purge of stray chunks still filters on `files_id` (deleteStrayChunks).
  */
 const DERIVED_CHUNK_IDS = 'files_id:n';
 export const chunkIdOf = (fileId: string, n: number) => `${fileId}:${n}`;
@@ -77,7 +78,8 @@ class ChunkWriter extends Writable {
   chunkCount = 0;
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  /** The inserts under way, as one chain: a failed upload deletes its chunks once it has ended. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly chunks: Chunks,
@@ -91,32 +93,43 @@ class ChunkWriter extends Writable {
     this.buffered.push(data);
     this.bufferedBytes += data.length;
     this.length += data.length;
-    this.flush(CHUNK_SIZE).then(() => callback(), callback);
+    this.settle(this.flush(CHUNK_SIZE), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.flush(1)
-      .then(() =>
-        this.files.insertOne({ _id: this.fileId, length: this.length, chunkSize: CHUNK_SIZE, uploadDate: new Date(), filename: this.file.filename, metadata: this.file.metadata, chunkIds: DERIVED_CHUNK_IDS }),
-      )
-      .then(() => callback(), callback);
+    const done = this.flush(1).then(async () => {
+      if (this.destroyed) return;
+      await this.files.insertOne({ _id: this.fileId, length: this.length, chunkSize: CHUNK_SIZE, uploadDate: new Date(), filename: this.file.filename, metadata: this.file.metadata, chunkIds: DERIVED_CHUNK_IDS });
+    });
+    this.settle(done, callback);
   }
 
-  /** Resolves once no insert is in flight: a failed upload deletes its chunks only then. */
+  /** Resolves once every insert has ended: a failed upload deletes its chunks only then. */
   async settled(): Promise<void> {
-    await this.inFlight.catch(() => undefined);
+    await this.writing.catch(() => undefined);
   }
 
-  /** Inserts full chunks while at least `least` bytes are buffered (1 at the end: the last, shorter chunk). */
+  /** Calls the stream's callback outside the promise chain, so an exception there is not a lost rejection. */
+  private settle(work: Promise<void>, callback: (error?: Error | null) => void): void {
+    this.writing = work;
+    work.then(
+      () => process.nextTick(callback),
+      (error: Error) => process.nextTick(callback, error),
+    );
+  }
+
+  /**
+   * Inserts full chunks while at least `least` bytes are buffered (1 at the end: the last, shorter chunk). Stops
+   * once the stream is destroyed (the pipeline failed): nothing is inserted after the clean-up has counted them.
+   */
   private async flush(least: number): Promise<void> {
-    while (this.bufferedBytes >= least) {
+    while (this.bufferedBytes >= least && !this.destroyed) {
       const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
       const data = all.subarray(0, CHUNK_SIZE);
       this.buffered = data.length < all.length ? [all.subarray(CHUNK_SIZE)] : [];
       this.bufferedBytes = all.length - data.length;
       const n = this.chunkCount++;
-      this.inFlight = this.chunks.insertOne({ _id: chunkIdOf(this.fileId.toString(), n), files_id: this.fileId, n, data: new Binary(data) });
-      await this.inFlight;
+      await this.chunks.insertOne({ _id: chunkIdOf(this.fileId.toHexString(), n), files_id: this.fileId, n, data: new Binary(data) });
     }
   }
 }
@@ -147,14 +160,27 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
     }
     const count = Math.ceil(Number(file.length) / Number(file.chunkSize));
     for (let n = 0; n < count; n += 1) {
-      const chunk = await chunks.findOne({ _id: chunkIdOf(id, n) });
+      const chunk = await chunks.findOne({ _id: chunkIdOf(_id.toHexString(), n) });
+      const expected = n < count - 1 ? Number(file.chunkSize) : Number(file.length) - Number(file.chunkSize) * (count - 1);
       if (!chunk) throw new Error(`chunk ${n} of file ${id} is missing`);
+      // A short chunk would be a truncated file sent as whole.
+      if (chunk.data.buffer.length !== expected) throw new Error(`chunk ${n} of file ${id} holds ${chunk.data.buffer.length} bytes, not ${expected}`);
       yield Buffer.from(chunk.data.buffer);
     }
   }
 
+  // GridFS's indexes, as the driver makes them before a bucket's first file: MongoDB uses them (the purge of
+  // stray chunks, tools reading the bucket); FerretDB keeps them without using them.
+  let indexes: Promise<unknown> | undefined;
+  const ensureIndexes = () =>
+    (indexes ??= Promise.all([chunks.createIndex({ files_id: 1, n: 1 }, { unique: true }), filesCollection.createIndex({ filename: 1, uploadDate: 1 })]).catch((error: unknown) => {
+      indexes = undefined; // asked again by the next upload
+      throw error;
+    }));
+
   return {
     async save(source, file, transforms = []) {
+      await ensureIndexes();
       const upload = new ChunkWriter(chunks, filesCollection, { filename: file.filename, metadata: { ...file.metadata, contentType: file.contentType } });
       try {
         // One pipeline: an error or an early end anywhere (a client gone mid-upload) fails it all.
@@ -163,7 +189,7 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
         // The files document is written last, so only chunks can be left behind; a chunk whose insert
         // was in flight when the pipeline failed would land after a delete made at once.
         await upload.settled();
-        await deleteChunks(chunks, upload.fileId.toString(), upload.chunkCount);
+        await deleteChunks(chunks, upload.fileId.toHexString(), upload.chunkCount);
         throw error;
       }
       return { id: upload.fileId.toString(), filename: file.filename, contentType: file.contentType, length: upload.length };
@@ -219,7 +245,7 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
         return;
       }
       // Chunks first, the files document last: a delete cut short is finished by its retry, which still finds the file.
-      await deleteChunks(chunks, id, Math.ceil(Number(file.length) / Number(file.chunkSize)));
+      await deleteChunks(chunks, _id.toHexString(), Math.ceil(Number(file.length) / Number(file.chunkSize)));
       await filesCollection.deleteOne({ _id });
     },
   };

@@ -28,11 +28,12 @@ export function loadWorkerConfig(env: Record<string, string | undefined> = proce
 
 /**
  * Measured (docs/BENCHMARKS.md, worker memory): a freshly opened cached
- * dossier holds about 1.4 MB of the workflow thread's heap, and the thread
- * needs about 256 MB with none; 2 MB leaves room for dossiers filled in
- * (their state and history are in the cache too). Without a limit, V8 lets
- * the heap grow far past what the cache holds before collecting what
- * evicted workflows left behind.
+ * dossier holds about 0.6 MB of the worker's memory since the workflows
+ * share zod (1.4 MB before: worker/worker.ts), and the thread needs about
+ * 256 MB with none. The budget stays at 2 MB, room for dossiers filled in
+ * (their state is in the cache too), not measured at the cache's size.
+ * Without a limit, V8 lets the heap grow far past what the cache holds
+ * before collecting what evicted workflows left behind.
  */
 export const HEAP_MB_PER_CACHED_DOSSIER = 2;
 export const WORKFLOW_HEAP_BASE_MB = 256;

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { extname } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Activities } from '../activities/index.js';
 import type { DataConverter } from '@temporalio/common';
 import { failureConverterPath } from '../temporal/data-converter.js';
@@ -14,18 +14,22 @@ const sourcePath = (path: string) => fileURLToPath(new URL(`../${path}${extname(
 
 /**
  * Modules the worker evaluates once and every cached workflow shares: zod,
- * through the module that sets its French messages. Without this the SDK
+ * through the module that sets its French messages (the very instance the
+ * workflow code imports: preloading the package `zod` by name loads its
+ * CommonJS build beside it, and changed nothing). Without this the SDK
  * evaluates every module of the bundle again for each workflow it holds or
- * rebuilds, zod's few hundred kilobytes of code included (docs/BENCHMARKS.md,
- * worker memory and deadline storm).
+ * rebuilds, zod included: 1.45 MB of worker memory per cached dossier, 0.57 MB
+ * with it (docs/BENCHMARKS.md, worker memory).
  *
- * The SDK freezes what it preloads. zod's own classes are functions, which
- * the freeze leaves open, so schemas built per workflow still install their
- * members on first use; our schema objects themselves (domain/dossier.ts)
- * cannot be shared: zod completes each schema lazily, on its first parse, and
- * a frozen schema throws there. A module listed here must keep no state
- * between calls, read no clock at load time and not import
- * `@temporalio/workflow` (per-workflow state).
+ * The SDK deep-freezes what it preloads, but stops at functions: zod's
+ * classes are frozen, their prototypes (where zod installs members on first
+ * use) stay open, so schemas built per workflow work as before. Our schema
+ * objects themselves (domain/dossier.ts) cannot be shared: zod completes
+ * each schema lazily, on its first parse, and a frozen one throws there. A
+ * module listed here must keep no state between calls, read no clock at
+ * load time, not import `@temporalio/workflow` (per-workflow state), and
+ * leave zod's global configuration whole (domain/validation.ts): a
+ * `z.config()` in a module not listed here would throw in every workflow.
  */
 export const sharedWorkflowModules = [sourcePath('domain/validation')];
 
@@ -38,11 +42,16 @@ export const workflowBundleOptions = { workflowsPath, bundlerOptions: { preloadM
  */
 export const prebuiltBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
-/** The prebuilt bundle carries the failure converter of our data converter: used only with that converter. */
+/**
+ * The prebuilt bundle, when it is there and newer than the compiled workflow
+ * code (a `tsc` run alone leaves an older bundle, which is then ignored), and
+ * the worker's data converter is ours (the bundle carries its failure
+ * converter; there is no payload converter nor interceptor to carry).
+ */
 function workflowCode(dataConverter: DataConverter): { workflowBundle: { codePath: string } } | typeof workflowBundleOptions {
   const compiled = extname(import.meta.url) === '.js';
-  const usable = compiled && dataConverter.failureConverterPath === failureConverterPath && existsSync(prebuiltBundlePath);
-  return usable ? { workflowBundle: { codePath: prebuiltBundlePath } } : workflowBundleOptions;
+  const fresh = compiled && existsSync(prebuiltBundlePath) && statSync(prebuiltBundlePath).mtimeMs >= statSync(workflowsPath).mtimeMs;
+  return fresh && dataConverter.failureConverterPath === failureConverterPath ? { workflowBundle: { codePath: prebuiltBundlePath } } : workflowBundleOptions;
 }
 
 export interface DossierWorkerOptions {

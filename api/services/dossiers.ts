@@ -117,15 +117,8 @@ export async function updateAndRead(...args: Parameters<typeof sendDossierUpdate
  * stored. The scope check found it reachable: by reading it (`known`), or
  * from its id alone (routes with `dossierScope: 'id'`, api/access.ts).
  */
-export async function applyCandidateStep(
-  deps: DossierServiceDeps,
-  dossierId: string,
-  action: DossierAction,
-  update: DossierUpdate,
-  updateId?: string,
-  known?: DossierState,
-): Promise<DossierView> {
-  return viewDossier(await updateAndRead(deps, dossierId, action, update, updateId, known), 'candidate');
+export async function applyCandidateStep(...args: Parameters<typeof sendDossierUpdate>): Promise<DossierView> {
+  return viewDossier(await updateAndRead(...args), 'candidate');
 }
 
 export interface ReceivedFile {

@@ -71,7 +71,7 @@ describe('database (FerretDB, MongoDB protocol)', () => {
   });
 
   it('keeps chunks under ids derived from the file, read and deleted by _id alone', async () => {
-    // FerretDB reads every chunk stored to answer a filter on files_id: the store never asks one (db/files.ts).
+    // FerretDB reads every chunk stored to answer a filter on files_id: reads and deletes never ask one (db/files.ts).
     const content = randomBytes(600 * 1024);
     const saved = await files.save(Readable.from([content]), { filename: 'cv.pdf', contentType: 'application/pdf' });
     const chunks = database.connection.db!.collection('files.chunks');
@@ -93,6 +93,17 @@ describe('database (FerretDB, MongoDB protocol)', () => {
     expect(await files.find(saved.id)).toBeNull();
     await files.delete(saved.id); // a retried delete finds nothing left to do
     await expect(buffer(files.openDownload(saved.id))).rejects.toThrow(/not found/);
+  });
+
+  it('leaves no chunk behind when the source fails after a write larger than a chunk', async () => {
+    const chunks = database.connection.db!.collection('files.chunks');
+    const before = await chunks.countDocuments();
+    async function* failing() {
+      yield randomBytes(700 * 1024); // three chunks from one write
+      throw new Error('client gone');
+    }
+    await expect(files.save(Readable.from(failing()), { filename: 'cut.pdf', contentType: 'application/pdf' })).rejects.toThrow('client gone');
+    expect(await chunks.countDocuments()).toBe(before);
   });
 
   it('still reads and deletes files stored by the driver\'s GridFS, as before', async () => {

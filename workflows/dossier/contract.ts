@@ -24,7 +24,7 @@ export function dossierWorkflowId(selectionId: string, candidateId: string): str
   return `dossier:${selectionId}:${candidateId}`;
 }
 
-/** The candidate a dossier id names (its last part: ids have no colon, api/schemas/common.ts), if it is one. */
+/** The candidate a dossier id names (its last part: a well-formed dossier id has no colon within a part, dossierIdSchema), if it is one. */
 export function candidateOfDossierId(dossierId: string): string | undefined {
   const parts = dossierId.split(':');
   return parts.length === 3 && parts[0] === 'dossier' ? parts[2] : undefined;
