@@ -150,18 +150,26 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
   const filesCollection = db.collection(`${bucketName}.files`);
   const chunks = db.collection<Chunk>(`${bucketName}.chunks`);
 
+  /** How a stored file's chunks are laid out, from its `files` document; null when there is none. */
+  async function layoutOf(_id: InstanceType<typeof ObjectId>): Promise<{ derivedIds: boolean; length: number; chunkSize: number; count: number } | null> {
+    const file = await filesCollection.findOne({ _id }, { projection: { length: 1, chunkSize: 1, chunkIds: 1 } });
+    if (!file) return null;
+    const [length, chunkSize] = [Number(file.length), Number(file.chunkSize)];
+    return { derivedIds: file.chunkIds === DERIVED_CHUNK_IDS, length, chunkSize, count: Math.ceil(length / chunkSize) };
+  }
+
   async function* chunksOf(id: string): AsyncGenerator<Buffer> {
     const _id = new ObjectId(id);
-    const file = await filesCollection.findOne({ _id }, { projection: { length: 1, chunkSize: 1, chunkIds: 1 } });
+    const file = await layoutOf(_id);
     if (!file) throw new Error(`File not found for id ${id}`);
-    if (file.chunkIds !== DERIVED_CHUNK_IDS) {
+    if (!file.derivedIds) {
       yield* bucket.openDownloadStream(_id);
       return;
     }
-    const count = Math.ceil(Number(file.length) / Number(file.chunkSize));
+    const { count, chunkSize, length } = file;
     for (let n = 0; n < count; n += 1) {
       const chunk = await chunks.findOne({ _id: chunkIdOf(_id.toHexString(), n) });
-      const expected = n < count - 1 ? Number(file.chunkSize) : Number(file.length) - Number(file.chunkSize) * (count - 1);
+      const expected = n < count - 1 ? chunkSize : length - chunkSize * (count - 1);
       if (!chunk) throw new Error(`chunk ${n} of file ${id} is missing`);
       // A short chunk would be a truncated file sent as whole.
       if (chunk.data.buffer.length !== expected) throw new Error(`chunk ${n} of file ${id} holds ${chunk.data.buffer.length} bytes, not ${expected}`);
@@ -195,14 +203,13 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
       return { id: upload.fileId.toString(), filename: file.filename, contentType: file.contentType, length: upload.length };
     },
     async listDossierUploads(before) {
-      const docs = await db
-        .collection(`${bucketName}.files`)
+      const docs = await filesCollection
         .find({ 'metadata.dossierId': { $exists: true }, uploadDate: { $lt: before } }, { projection: { _id: 1, metadata: 1 } })
         .toArray();
       return docs.map((doc) => ({ id: String(doc._id), dossierId: String(doc.metadata?.dossierId) }));
     },
     async setContentType(id, contentType) {
-      await db.collection(`${bucketName}.files`).updateOne({ _id: new ObjectId(id) }, { $set: { 'metadata.contentType': contentType } });
+      await filesCollection.updateOne({ _id: new ObjectId(id) }, { $set: { 'metadata.contentType': contentType } });
     },
     openDownload(id) {
       return Readable.from(chunksOf(id), { objectMode: false });
@@ -218,14 +225,13 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
       };
     },
     async deleteStrayChunks(before) {
-      const chunks = db.collection<Chunk>(`${bucketName}.chunks`);
       // An upload's id is an ObjectId made when it started: its time says how old the chunks are. Only the
       // week before `before` is looked at (the purge runs hourly), so the work does not grow with all uploads ever.
       const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
       const window = { $gte: ObjectId.createFromTime(seconds(before) - 7 * 24 * 3600), $lt: ObjectId.createFromTime(seconds(before)) };
       const ids: InstanceType<typeof ObjectId>[] = await chunks.distinct('files_id', { files_id: window });
       if (ids.length === 0) return 0;
-      const complete = await db.collection(`${bucketName}.files`).find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+      const complete = await filesCollection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
       const known = new Set(complete.map((doc) => String(doc._id)));
       const stray = ids.filter((id) => !known.has(String(id)));
       if (stray.length > 0) await chunks.deleteMany({ files_id: { $in: stray } });
@@ -233,10 +239,10 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
     },
     async delete(id) {
       const _id = new ObjectId(id);
-      const file = await filesCollection.findOne({ _id }, { projection: { length: 1, chunkSize: 1, chunkIds: 1 } });
+      const file = await layoutOf(_id);
       // Already deleted (a retried activity, say): the goal is reached.
       if (!file) return;
-      if (file.chunkIds !== DERIVED_CHUNK_IDS) {
+      if (!file.derivedIds) {
         try {
           await bucket.delete(_id);
         } catch (error) {
@@ -245,7 +251,7 @@ export function createFileStore(connection: Connection, bucketName = 'files'): F
         return;
       }
       // Chunks first, the files document last: a delete cut short is finished by its retry, which still finds the file.
-      await deleteChunks(chunks, _id.toHexString(), Math.ceil(Number(file.length) / Number(file.chunkSize)));
+      await deleteChunks(chunks, _id.toHexString(), file.count);
       await filesCollection.deleteOne({ _id });
     },
   };
